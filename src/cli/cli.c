@@ -1,0 +1,123 @@
+#include "cli/cli.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char usage[] =
+    "reckon — exact AWS cost and commitment analytics from your Cost and Usage Report\n"
+    "\n"
+    "Usage: reckon [--data DIR] VERB [OPTIONS]\n"
+    "\n"
+    "Verbs:\n"
+    "  ingest PATH      discover and load every billing period in a folder that mirrors a CUR bucket\n"
+    "  status           sources, billing periods, the delivery used for each, problems\n"
+    "  report cost      cost by time, account, service, tag… as a table, CSV or JSON\n"
+    "  prefer REPORT    choose which report answers when two cover the same payer and month\n"
+    "  version          print the version\n"
+    "  help [VERB]      this text, or a verb's\n"
+    "\n"
+    "Global options:\n"
+    "  --data DIR       the workspace folder (default: $RECKON_DATA, else ./reckon-data)\n"
+    "  --quiet          no progress display\n"
+    "\n"
+    "Run `reckon VERB --help` for a verb's options. Exit codes: 0 ok, 1 problems found,\n"
+    "2 usage error, 3 could not run.\n";
+
+int rk_cli_fail(int code, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fputs("reckon: ", stderr);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+    va_end(ap);
+    return code;
+}
+
+bool rk_cli_wants_help(int argc, char **argv)
+{
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--") == 0) return false;
+        if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) return true;
+    }
+    return false;
+}
+
+typedef struct verb {
+    const char *name;
+    int (*fn)(rk_cli *, int, char **);
+} verb;
+
+static const verb verbs[] = {
+    {"ingest", rk_cmd_ingest},
+    {"status", rk_cmd_status},
+    {"report", rk_cmd_report},
+    {"prefer", rk_cmd_prefer},
+};
+
+int rk_cli_main(int argc, char **argv)
+{
+    rk_cli cli = {0};
+    cli.data = getenv("RECKON_DATA");
+    if (!cli.data || !*cli.data) cli.data = "./reckon-data";
+    /* Global options may come anywhere; take them out of argv. */
+    int n = 1;
+    char **args = calloc((size_t)argc + 1, sizeof *args);
+    if (!args) return RK_EXIT_FATAL;
+    args[0] = argv[0];
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--") == 0) {
+            while (i < argc) args[n++] = argv[i++];
+            break;
+        }
+        if (strcmp(argv[i], "--data") == 0) {
+            if (i + 1 >= argc) {
+                free(args);
+                return rk_cli_fail(RK_EXIT_USAGE, "--data needs a folder");
+            }
+            cli.data = argv[++i];
+        } else if (strncmp(argv[i], "--data=", 7) == 0) {
+            cli.data = argv[i] + 7;
+        } else if (strcmp(argv[i], "--quiet") == 0 || strcmp(argv[i], "-q") == 0) {
+            cli.quiet = true;
+        } else {
+            args[n++] = argv[i];
+        }
+    }
+    args[n] = NULL;
+    int rc;
+    if (n < 2 || strcmp(args[1], "--help") == 0 || strcmp(args[1], "-h") == 0) {
+        fputs(usage, n < 2 ? stderr : stdout);
+        rc = n < 2 ? RK_EXIT_USAGE : RK_EXIT_OK;
+    } else if (strcmp(args[1], "version") == 0 || strcmp(args[1], "--version") == 0) {
+        if (rk_cli_wants_help(n - 1, args + 1)) printf("Usage: reckon version\n\nPrints the version of reckon.\n");
+        else printf("reckon %s\n", RK_VERSION);
+        rc = RK_EXIT_OK;
+    } else if (strcmp(args[1], "help") == 0) {
+        if (n < 3) {
+            fputs(usage, stdout);
+            rc = RK_EXIT_OK;
+        } else {
+            char *hv[3] = {args[2], (char *)"--help", NULL};
+            rc = RK_EXIT_USAGE;
+            for (size_t i = 0; i < sizeof verbs / sizeof *verbs; i++)
+                if (strcmp(args[2], verbs[i].name) == 0) rc = verbs[i].fn(&cli, 2, hv);
+            if (strcmp(args[2], "version") == 0) {
+                printf("Usage: reckon version\n\nPrints the version of reckon.\n");
+                rc = RK_EXIT_OK;
+            } else if (rc == RK_EXIT_USAGE) {
+                rc = rk_cli_fail(RK_EXIT_USAGE, "no verb \"%s\"; run `reckon help`", args[2]);
+            }
+        }
+    } else {
+        rc = -1;
+        for (size_t i = 0; i < sizeof verbs / sizeof *verbs; i++)
+            if (strcmp(args[1], verbs[i].name) == 0) rc = verbs[i].fn(&cli, n - 1, args + 1);
+        if (rc == -1) rc = rk_cli_fail(RK_EXIT_USAGE, "unknown verb \"%s\"; run `reckon help`", args[1]);
+    }
+    free(args);
+    fflush(stdout);
+    return rc;
+}

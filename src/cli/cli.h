@@ -1,0 +1,34 @@
+/* cli.h — the reckon command line. main() only calls rk_cli_main.
+ *
+ * Exit codes: 0 success; 1 the command ran but found problems (a period
+ * failed or is not supported, nothing matched); 2 usage error; 3 could not
+ * run (workspace, I/O). Each verb prints its help with --help.
+ */
+#ifndef RK_CLI_H
+#define RK_CLI_H
+
+#include <stdbool.h>
+
+#define RK_EXIT_OK 0
+#define RK_EXIT_PROBLEMS 1
+#define RK_EXIT_USAGE 2
+#define RK_EXIT_FATAL 3
+
+typedef struct rk_cli {
+    const char *data; /* workspace folder */
+    bool quiet;
+} rk_cli;
+
+int rk_cli_main(int argc, char **argv);
+
+int rk_cmd_ingest(rk_cli *cli, int argc, char **argv);
+int rk_cmd_status(rk_cli *cli, int argc, char **argv);
+int rk_cmd_report(rk_cli *cli, int argc, char **argv);
+int rk_cmd_prefer(rk_cli *cli, int argc, char **argv);
+
+/* Prints "reckon: msg" to stderr and returns the exit code. */
+int rk_cli_fail(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* True when argv has -h/--help before any "--". */
+bool rk_cli_wants_help(int argc, char **argv);
+
+#endif

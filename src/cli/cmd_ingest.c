@@ -1,0 +1,244 @@
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli/cli.h"
+#include "cli/out.h"
+#include "ingest/ingest.h"
+
+static const char help[] =
+    "Usage: reckon ingest [OPTIONS] PATH\n"
+    "\n"
+    "Discovers every billing period in PATH, a local folder that mirrors the S3 bucket (or\n"
+    "any prefix of it) where AWS delivers your Cost and Usage Report, and loads each period\n"
+    "whose delivery changed since the last ingest. Recognised:\n"
+    "  legacy CUR (CSV .csv.gz/.csv.zip/.csv), create-new-version and overwrite layouts,\n"
+    "  read exactly as the period's manifest lists them; CUR 2.0 Data Exports in CSV;\n"
+    "  CSV files without a manifest (their billing period comes from the rows); Athena\n"
+    "  and CUR 2.0 Parquet are recognised and reported as not supported yet.\n"
+    "A period that fails keeps its previous delivery; the others are still loaded.\n"
+    "\n"
+    "Options:\n"
+    "  --format table|json   summary format (default table)\n"
+    "  --threads N           worker threads (default: one per core)\n"
+    "  --verbose             also list the files that were ignored, and why\n"
+    "  --inflate zlib|isal   force a gzip implementation (default: ISA-L when built with it)\n"
+    "  -h, --help            this help\n"
+    "\n"
+    "Exit status: 0 when every period is loaded or unchanged, 1 when some failed or are\n"
+    "not supported, 2 on a usage error, 3 when the workspace cannot be used.\n";
+
+typedef struct prog {
+    bool tty;
+    double t0;
+    size_t last_len;
+} prog;
+
+static void fmt_bytes(uint64_t b, char *out, size_t cap)
+{
+    const char *u[] = {"B", "KB", "MB", "GB", "TB"};
+    double v = (double)b;
+    int i = 0;
+    while (v >= 1000 && i < 4) v /= 1000, i++;
+    snprintf(out, cap, i ? "%.1f %s" : "%.0f %s", v, u[i]);
+}
+
+#include <time.h>
+static double mono(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static void on_progress(void *ctx, const rk_ingest_progress *p, bool final)
+{
+    prog *pg = ctx;
+    if (!pg->tty) return;
+    if (final) {
+        fprintf(stderr, "\r%*s\r", (int)pg->last_len, "");
+        return;
+    }
+    char rb[32], tb[32], rows[32], line[256];
+    fmt_bytes(p->bytes_read, rb, sizeof rb);
+    fmt_bytes(p->bytes_total, tb, sizeof tb);
+    rk_count(p->rows, rows, sizeof rows);
+    double el = mono() - pg->t0, frac = p->bytes_total ? (double)p->bytes_read / (double)p->bytes_total : 0;
+    char eta[32] = "";
+    if (frac > 0.02 && frac < 1) {
+        int s = (int)(el / frac - el);
+        snprintf(eta, sizeof eta, "  ETA %d:%02d", s / 60, s % 60);
+    }
+    int bar = (int)(frac * 20);
+    char barb[24];
+    for (int i = 0; i < 20; i++) barb[i] = i < bar ? '#' : '.';
+    barb[20] = 0;
+    int len = snprintf(line, sizeof line, "\r[%s] %s / %s  %s rows  %u/%u deliveries%s", barb, rb, tb, rows,
+                       p->plans_done, p->plans_total, eta);
+    fputs(line, stderr);
+    if ((size_t)len < pg->last_len) fprintf(stderr, "%*s", (int)(pg->last_len - (size_t)len), "");
+    pg->last_len = (size_t)len;
+    fflush(stderr);
+}
+
+static const char *status_word(rk_res_status s)
+{
+    switch (s) {
+    case RK_RES_INGESTED: return "ingested";
+    case RK_RES_UNCHANGED: return "unchanged";
+    case RK_RES_FAILED: return "failed";
+    case RK_RES_UNSUPPORTED: return "not supported";
+    }
+    return "?";
+}
+
+static int cmp_res(const void *a, const void *b)
+{
+    const rk_period_result *x = a, *y = b;
+    int r = strcmp(x->report, y->report);
+    if (r) return r;
+    return strcmp(x->period ? x->period : "", y->period ? y->period : "");
+}
+
+int rk_cmd_ingest(rk_cli *cli, int argc, char **argv)
+{
+    if (rk_cli_wants_help(argc, argv)) {
+        fputs(help, stdout);
+        return RK_EXIT_OK;
+    }
+    static const struct option longopts[] = {{"format", required_argument, 0, 'f'},
+                                              {"threads", required_argument, 0, 't'},
+                                              {"verbose", no_argument, 0, 'v'},
+                                              {"inflate", required_argument, 0, 'i'},
+                                              {0, 0, 0, 0}};
+    rk_outfmt fmt = RK_FMT_TABLE;
+    rk_ingest_opts opts = {0};
+    bool verbose = false;
+    optind = 0;
+    opterr = 0;
+    int c;
+    while ((c = getopt_long(argc, argv, "v", longopts, NULL)) != -1) {
+        switch (c) {
+        case 'f':
+            if (rk_outfmt_parse(optarg, &fmt) != 0 || fmt == RK_FMT_CSVOUT)
+                return rk_cli_fail(RK_EXIT_USAGE, "--format must be table or json");
+            break;
+        case 't': opts.threads = atoi(optarg); break;
+        case 'v': verbose = true; break;
+        case 'i':
+            if (strcmp(optarg, "zlib") == 0) opts.inflate = RK_INFLATE_ZLIB;
+            else if (strcmp(optarg, "isal") == 0) opts.inflate = RK_INFLATE_ISAL;
+            else return rk_cli_fail(RK_EXIT_USAGE, "--inflate must be zlib or isal");
+            break;
+        default: return rk_cli_fail(RK_EXIT_USAGE, "unknown option %s; see `reckon ingest --help`", argv[optind - 1]);
+        }
+    }
+    if (optind != argc - 1) return rk_cli_fail(RK_EXIT_USAGE, "ingest takes one PATH; see `reckon ingest --help`");
+    const char *path = argv[optind];
+    if (strncmp(path, "s3://", 5) == 0)
+        return rk_cli_fail(RK_EXIT_USAGE,
+                           "reading s3:// directly is not available in this build yet; copy the bucket with "
+                           "`aws s3 sync %s ./bucket` and run `reckon ingest ./bucket`",
+                           path);
+    rk_err err = {0};
+    rk_source *src;
+    if (rk_source_local(path, &src, &err) != RK_OK) return rk_cli_fail(RK_EXIT_USAGE, "%s", err.msg);
+    rk_ws *ws;
+    if (rk_ws_open(cli->data, RK_WS_WRITE, &ws, &err) != RK_OK) {
+        rk_source_close(src);
+        return rk_cli_fail(err.code == RK_EUSAGE ? RK_EXIT_USAGE : RK_EXIT_FATAL, "%s", err.msg);
+    }
+    prog pg = {.tty = !cli->quiet && isatty(STDERR_FILENO), .t0 = mono()};
+    opts.progress = on_progress;
+    opts.progress_ctx = &pg;
+    opts.command = "ingest";
+    rk_ingest_result res;
+    double t0 = mono();
+    rk_status st = rk_ingest(ws, src, &opts, &res, &err);
+    double secs = mono() - t0;
+    rk_source_close(src);
+    rk_ws_close(ws);
+    if (st != RK_OK) return rk_cli_fail(RK_EXIT_FATAL, "%s", err.msg);
+    qsort(res.v, res.n, sizeof *res.v, cmp_res);
+    const rk_run_counts *k = &res.counts;
+    if (fmt == RK_FMT_JSONOUT) {
+        rk_buf b;
+        rk_buf_init(&b, (size_t)1 << 30);
+        rk_buf_printf(&b, "{\"run\":%lld,\"seconds\":%.3f,\"ingested\":%u,\"unchanged\":%u,\"failed\":%u,"
+                          "\"unsupported\":%u,\"rows\":%llu,\"ignored_files\":%u,\"periods\":[",
+                      (long long)res.run_id, secs, k->ingested, k->unchanged, k->failed, k->unsupported,
+                      (unsigned long long)k->rows, k->ignored_files);
+        for (size_t i = 0; i < res.n; i++) {
+            const rk_period_result *r = &res.v[i];
+            rk_buf_puts(&b, i ? ",{\"report\":" : "{\"report\":");
+            rk_json_str(&b, r->report);
+            rk_buf_puts(&b, ",\"format\":");
+            rk_json_str(&b, r->format);
+            rk_buf_puts(&b, ",\"period\":");
+            if (r->period) rk_json_str(&b, r->period);
+            else rk_buf_puts(&b, "null");
+            rk_buf_puts(&b, ",\"status\":");
+            rk_json_str(&b, status_word(r->status));
+            rk_buf_printf(&b, ",\"rows\":%llu,\"message\":", (unsigned long long)r->rows);
+            if (r->message) rk_json_str(&b, r->message);
+            else rk_buf_puts(&b, "null");
+            rk_buf_putc(&b, '}');
+        }
+        rk_buf_puts(&b, "],\"ignored\":[");
+        for (size_t i = 0; i < res.disc.nignored; i++) {
+            rk_buf_puts(&b, i ? ",{\"key\":" : "{\"key\":");
+            rk_json_str(&b, res.disc.ignored[i].key);
+            rk_buf_puts(&b, ",\"why\":");
+            rk_json_str(&b, res.disc.ignored[i].why);
+            rk_buf_putc(&b, '}');
+        }
+        rk_buf_puts(&b, "]}\n");
+        fputs(b.p, stdout);
+        rk_buf_free(&b);
+    } else {
+        printf("reckon ingest %s\n", path);
+        if (res.n == 0) printf("  No CUR data found in %s (looked for manifests, .csv/.csv.gz/.csv.zip and .parquet files).\n", path);
+        rk_table t;
+        rk_table_init(&t, 6);
+        rk_table_header(&t, 0, "REPORT", false);
+        rk_table_header(&t, 1, "FORMAT", false);
+        rk_table_header(&t, 2, "PERIOD", false);
+        rk_table_header(&t, 3, "ROWS", true);
+        rk_table_header(&t, 4, "TIME", true);
+        rk_table_header(&t, 5, "RESULT", false);
+        for (size_t i = 0; i < res.n; i++) {
+            const rk_period_result *r = &res.v[i];
+            char rows[32] = "", tm[32] = "", result[1400];
+            if (r->status == RK_RES_INGESTED) {
+                rk_count(r->rows, rows, sizeof rows);
+                snprintf(tm, sizeof tm, "%.1fs", r->seconds);
+            }
+            if (r->message) snprintf(result, sizeof result, "%s: %s", status_word(r->status), r->message);
+            else snprintf(result, sizeof result, "%s", status_word(r->status));
+            const char *cells[6] = {r->report, r->format, r->period ? r->period : "-", rows, tm, result};
+            rk_table_row(&t, cells);
+        }
+        if (res.n) rk_table_print(&t, stdout, 2);
+        rk_table_free(&t);
+        if (res.disc.nignored) {
+            if (verbose) {
+                printf("Ignored files:\n");
+                for (size_t i = 0; i < res.disc.nignored; i++)
+                    printf("  %s  (%s)\n", res.disc.ignored[i].key, res.disc.ignored[i].why);
+            } else {
+                printf("Ignored %zu file%s that belong to no current delivery (--verbose lists them).\n",
+                       res.disc.nignored, res.disc.nignored == 1 ? "" : "s");
+            }
+        }
+        char rows[32];
+        rk_count(k->rows, rows, sizeof rows);
+        printf("%u ingested, %u unchanged, %u failed, %u not supported; %s rows in %.1f s.\n", k->ingested,
+               k->unchanged, k->failed, k->unsupported, rows, secs);
+        if (k->failed) printf("Failed periods kept their previous delivery. Fix the files named above and run the ingest again.\n");
+    }
+    int rc = (k->failed || k->unsupported) ? RK_EXIT_PROBLEMS : RK_EXIT_OK;
+    rk_ingest_result_free(&res);
+    return rc;
+}
