@@ -169,7 +169,7 @@ static uint32_t st_intern(strtab *t, const char *s, size_t n)
     uint32_t i = (uint32_t)h & t->mask;
     while (t->slots[i]) {
         uint32_t id = t->slots[i] - 1;
-        if (t->hashes[id] == h && t->len[id] == n && memcmp(t->bytes + t->off[id], s, n) == 0) return id;
+        if (t->hashes[id] == h && t->len[id] == n && (n == 0 || memcmp(t->bytes + t->off[id], s, n) == 0)) return id;
         i = (i + 1) & t->mask;
     }
     if (t->n == t->cap) {

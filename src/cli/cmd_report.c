@@ -291,7 +291,7 @@ static int report_cost(rk_cli *cli, int argc, char **argv)
                 if (!first) rk_buf_putc(&b, ',');
                 rk_json_str(&b, rk_metric_name(q.metrics[m]));
                 rk_i128_fmt(row->vals[m], 18, num);
-                rk_buf_printf(&b, ":%s", num);
+                rk_buf_printf(&b, ":\"%s\"", num); /* exact decimal text, as AWS's APIs give amounts */
                 first = false;
             }
             rk_buf_puts(&b, first ? "\"currency\":" : ",\"currency\":");

@@ -114,7 +114,7 @@ int rk_cmd_status(rk_cli *cli, int argc, char **argv)
                 rk_buf_puts(&b, ",\"granularity\":");
                 if (cd->granularity) rk_json_str(&b, cd->granularity);
                 else rk_buf_puts(&b, "null");
-                rk_buf_printf(&b, ",\"rows\":%llu,\"unblended\":%s,\"amortized\":%s,\"ingested_at\":%lld,\"pinned\":%s}",
+                rk_buf_printf(&b, ",\"rows\":%llu,\"unblended\":\"%s\",\"amortized\":\"%s\",\"ingested_at\":%lld,\"pinned\":%s}",
                               (unsigned long long)cd->rows, cd->unblended, cd->amortized, (long long)cd->ingested_at,
                               cd->pin ? "true" : "false");
             }

@@ -25,16 +25,49 @@ const int64_t rk_pow10_64[19] = {1LL,
                                  100000000000000000LL,
                                  1000000000000000000LL};
 
-#define P10(k) ((rk_i128)rk_pow10_64[k])
-#define E18 P10(18)
+#define E18 ((rk_i128)1000000000000000000LL)
 const rk_i128 rk_pow10_128[39] = {
-    P10(0),        P10(1),        P10(2),        P10(3),        P10(4),        P10(5),
-    P10(6),        P10(7),        P10(8),        P10(9),        P10(10),       P10(11),
-    P10(12),       P10(13),       P10(14),       P10(15),       P10(16),       P10(17),
-    P10(18),       E18 * P10(1),  E18 * P10(2),  E18 * P10(3),  E18 * P10(4),  E18 * P10(5),
-    E18 * P10(6),  E18 * P10(7),  E18 * P10(8),  E18 * P10(9),  E18 * P10(10), E18 * P10(11),
-    E18 * P10(12), E18 * P10(13), E18 * P10(14), E18 * P10(15), E18 * P10(16), E18 * P10(17),
-    E18 * P10(18), E18 * E18 * P10(1), E18 * E18 * P10(2)};
+    (rk_i128)1LL,
+    (rk_i128)10LL,
+    (rk_i128)100LL,
+    (rk_i128)1000LL,
+    (rk_i128)10000LL,
+    (rk_i128)100000LL,
+    (rk_i128)1000000LL,
+    (rk_i128)10000000LL,
+    (rk_i128)100000000LL,
+    (rk_i128)1000000000LL,
+    (rk_i128)10000000000LL,
+    (rk_i128)100000000000LL,
+    (rk_i128)1000000000000LL,
+    (rk_i128)10000000000000LL,
+    (rk_i128)100000000000000LL,
+    (rk_i128)1000000000000000LL,
+    (rk_i128)10000000000000000LL,
+    (rk_i128)100000000000000000LL,
+    (rk_i128)1000000000000000000LL,
+    E18 * 10LL,
+    E18 * 100LL,
+    E18 * 1000LL,
+    E18 * 10000LL,
+    E18 * 100000LL,
+    E18 * 1000000LL,
+    E18 * 10000000LL,
+    E18 * 100000000LL,
+    E18 * 1000000000LL,
+    E18 * 10000000000LL,
+    E18 * 100000000000LL,
+    E18 * 1000000000000LL,
+    E18 * 10000000000000LL,
+    E18 * 100000000000000LL,
+    E18 * 1000000000000000LL,
+    E18 * 10000000000000000LL,
+    E18 * 100000000000000000LL,
+    E18 * 1000000000000000000LL,
+    E18 * E18 * 10LL,
+    E18 * E18 * 100LL,
+};
+#undef E18
 
 /* |v| < 10^20 at scale e  <=>  |m| < 10^(20+e). */
 static bool in_range(rk_i128 m, int e)
@@ -153,10 +186,10 @@ rk_status rk_dec_parse(const char *s, size_t n, rk_dec *out, bool *rounded)
     if (decimals < 0) {
         /* Integer with a positive exponent: scale up. */
         if (m != 0) {
-            if (-decimals > 20) return RK_ELIMIT;
+            if (-decimals > 20 || m >= rk_pow10_128[20]) return RK_ELIMIT;
             for (long t = 0; t < -decimals; t++) {
+                if (m >= rk_pow10_128[19]) return RK_ELIMIT; /* checked before it can overflow */
                 m *= 10;
-                if (m >= rk_pow10_128[20]) return RK_ELIMIT;
             }
         }
         e = 0;
@@ -164,7 +197,7 @@ rk_status rk_dec_parse(const char *s, size_t n, rk_dec *out, bool *rounded)
         e = (int)(decimals - cut);
     }
     if (cut > 0) {
-        bool up = first_dropped > 5 || (first_dropped == 5 && (sticky || (m & 1)));
+        bool up = first_dropped >= 5; /* half away from zero, as SQL engines round */
         if (first_dropped || sticky) {
             if (rounded) *rounded = true;
         }
@@ -209,14 +242,13 @@ int rk_dec_cmp(rk_dec a, rk_dec b)
 
 rk_dec rk_dec_from18(rk_i128 v) { return rk_dec_normalize((rk_dec){v, RK_DEC_MAXE}); }
 
-/* Divides n by d (d > 0) rounding half-even. */
+/* Divides n by d (d > 0) rounding half away from zero. */
 static rk_i128 div_round(rk_i128 n, rk_i128 d)
 {
     bool neg = n < 0;
     if (neg) n = -n;
     rk_i128 q = n / d, r = n % d;
-    rk_i128 twice = r * 2;
-    if (twice > d || (twice == d && (q & 1))) q++;
+    if (r * 2 >= d) q++;
     return neg ? -q : q;
 }
 

@@ -4,7 +4,8 @@
  * A value is m · 10^-e with a 128-bit integer m and 0 <= e <= 18, kept
  * normalised (no trailing zeros in the fraction). CUR text such as
  * "0.00165303109242778" or "1.4724E-6" parses without loss; anything with
- * more than 18 decimal places is rounded half-even at the 18th and the caller
+ * more than 18 decimal places is rounded half away from zero at the 18th (as
+ * SQL engines do) and the caller
  * is told. Magnitudes are limited to |v| < 10^20, so every value also fits the
  * fixed "scale 18" form (rk_dec_to18) that accumulators use: 128-bit sums at
  * 10^-18 cover ±1.7·10^20, far beyond any bill. Nothing here uses floating point.
@@ -43,7 +44,8 @@ rk_status rk_dec_parse(const char *s, size_t n, rk_dec *out, bool *rounded);
 bool rk_dec_add(rk_dec a, rk_dec b, rk_dec *out);
 bool rk_dec_sub(rk_dec a, rk_dec b, rk_dec *out);
 static inline rk_dec rk_dec_neg(rk_dec a) { return (rk_dec){-a.m, a.e}; }
-/* a · num / den rounded half-even at 18 decimals; false when den is 0 or on overflow. */
+/* a · num / den rounded half away from zero at 18 decimals; false when den is 0
+ * or on overflow. */
 bool rk_dec_muldiv(rk_dec a, rk_dec num, rk_dec den, rk_dec *out);
 int rk_dec_cmp(rk_dec a, rk_dec b);
 rk_dec rk_dec_normalize(rk_dec d);

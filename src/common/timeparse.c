@@ -119,6 +119,8 @@ rk_status rk_time_parse(const char *s, size_t n, int64_t *ms)
         return RK_EBADDATA;
     int64_t days = rk_days_from_civil(y, mo, d);
     int64_t secs = days * 86400 + h * 3600 + mi * 60 + se - offset_min * 60;
+    /* An offset can push a date out of the supported years. */
+    if (secs < 0 || secs >= 253402300800LL) return RK_EBADDATA; /* 10000-01-01 */
     *ms = secs * 1000 + frac;
     return RK_OK;
 }

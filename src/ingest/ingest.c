@@ -115,6 +115,7 @@ typedef struct build {
     pwriter *pw;
     size_t npw, pwcap;
     uint64_t rounded;
+    char warning[600]; /* first header oddity, reported with the result */
     size_t file_idx;
     char where[1200]; /* "file KEY" or "file KEY (member M)" */
     /* interval parse cache */
@@ -697,7 +698,16 @@ static rk_status read_part(build *b, rk_csv *csv, rk_err *err)
         }
     }
     __atomic_add_fetch(&sh->rows, local_rows, __ATOMIC_RELAXED);
-    if (st == RK_ENOTFOUND) st = RK_OK;
+    if (st == RK_ENOTFOUND) {
+        st = RK_OK;
+        /* The rows agree with the header, so nothing is misplaced: keep the
+         * column under its odd name and say so. */
+        if (fused >= 0 && !b->warning[0])
+            snprintf(b->warning, sizeof b->warning,
+                     "%s: header cell %d \"%s\" looks like two column names fused by a missing comma; the rows "
+                     "match the header, so its values are kept under that name",
+                     b->where, fused + 1, hdr[fused]);
+    }
     else if (st != RK_OK && err && strncmp(err->msg, b->where, strlen(b->where)) != 0 && strncmp(err->msg, "line ", 5) == 0)
         rk_err_prefix(err, "%s: ", b->where);
     for (size_t i = 0; i < nh; i++) free(hdr[i]);
@@ -914,7 +924,15 @@ static void run_plan_with_source(shared *sh, const rk_plan *p, int64_t source_id
         return;
     }
     if (rk_ws_is_current(sh->ws, report_id, p->period, p->fingerprint)) {
-        add_result(sh, p, p->period, RK_RES_UNCHANGED, 0, NULL, now_s() - t0);
+        char **periods = NULL;
+        size_t np = 0;
+        if (!p->period && rk_ws_report_periods(sh->ws, report_id, &periods, &np, &err) == RK_OK && np) {
+            for (size_t i = 0; i < np; i++) add_result(sh, p, periods[i], RK_RES_UNCHANGED, 0, NULL, now_s() - t0);
+        } else {
+            add_result(sh, p, p->period, RK_RES_UNCHANGED, 0, NULL, now_s() - t0);
+        }
+        for (size_t i = 0; i < np; i++) free(periods[i]);
+        free(periods);
         return;
     }
     build b;
@@ -941,11 +959,12 @@ static void run_plan_with_source(shared *sh, const rk_plan *p, int64_t source_id
         uint64_t rows = w->rows;
         st = publish(&b, w, &err);
         if (st == RK_OK) {
-            char note[200] = "";
+            char note[1200] = "";
+            if (b.warning[0]) snprintf(note, sizeof note, "%s", b.warning);
             if (w->outside)
-                snprintf(note, sizeof note,
-                         "%llu rows have a bill/BillingPeriodStartDate outside %s (kept as delivered)",
-                         (unsigned long long)w->outside, w->period);
+                snprintf(note + strlen(note), sizeof note - strlen(note),
+                         "%s%llu rows have a bill/BillingPeriodStartDate outside %s (kept as delivered)",
+                         *note ? "; " : "", (unsigned long long)w->outside, w->period);
             if (b.rounded)
                 snprintf(note + strlen(note), sizeof note - strlen(note), "%s%llu values had more than 18 decimals and were rounded",
                          *note ? "; " : "", (unsigned long long)b.rounded);
@@ -954,26 +973,38 @@ static void run_plan_with_source(shared *sh, const rk_plan *p, int64_t source_id
         }
     }
     if (st != RK_OK) {
-        /* Every period this plan touched keeps its previous delivery. */
-        const char *period = p->period;
-        if (!period && b.npw == 1) period = b.pw[0].period;
+        /* Every period this plan touched keeps its previous delivery. For CSV
+         * files without a manifest that is each period the folder supplies
+         * now plus any it was about to add. */
         rk_err e2 = {0};
-        if (period || b.npw == 0) {
-            rk_ws_period_status(sh->ws, report_id, period, "failed", err.msg, sh->run_id, &e2);
+        char **cur = NULL;
+        size_t ncur = 0;
+        rk_buf pb;
+        rk_buf_init(&pb, 1 << 16);
+        if (p->period) {
+            rk_buf_puts(&pb, p->period);
         } else {
-            for (size_t i = published; i < b.npw; i++)
-                rk_ws_period_status(sh->ws, report_id, b.pw[i].period, "failed", err.msg, sh->run_id, &e2);
+            rk_ws_report_periods(sh->ws, report_id, &cur, &ncur, &e2);
+            for (size_t i = 0; i < ncur; i++) rk_buf_printf(&pb, "%s%s", pb.len ? "," : "", cur[i]);
+            for (size_t i = published; i < b.npw; i++) {
+                bool dup = false;
+                for (size_t j = 0; j < ncur; j++) dup = dup || strcmp(cur[j], b.pw[i].period) == 0;
+                if (!dup) rk_buf_printf(&pb, "%s%s", pb.len ? "," : "", b.pw[i].period);
+            }
         }
-        rk_ws_problem(sh->ws, sh->run_id, report_id, period, "failed", err.msg, &e2);
-        char *periods = NULL;
-        if (!p->period && b.npw > 1) {
-            rk_buf pb;
-            rk_buf_init(&pb, 4096);
-            for (size_t i = published; i < b.npw; i++) rk_buf_printf(&pb, "%s%s", i > published ? "," : "", b.pw[i].period);
-            periods = rk_buf_take(&pb);
+        if (pb.len == 0) {
+            rk_ws_period_status(sh->ws, report_id, NULL, "failed", err.msg, sh->run_id, &e2);
+        } else {
+            char *list = rk_strdup(pb.p);
+            for (char *tok = strtok(list, ","); tok; tok = strtok(NULL, ","))
+                rk_ws_period_status(sh->ws, report_id, tok, "failed", err.msg, sh->run_id, &e2);
+            free(list);
         }
-        add_result(sh, p, periods ? periods : period, RK_RES_FAILED, 0, err.msg, now_s() - t0);
-        free(periods);
+        rk_ws_problem(sh->ws, sh->run_id, report_id, pb.len ? pb.p : NULL, "failed", err.msg, &e2);
+        add_result(sh, p, pb.len ? pb.p : NULL, RK_RES_FAILED, 0, err.msg, now_s() - t0);
+        for (size_t i = 0; i < ncur; i++) free(cur[i]);
+        free(cur);
+        rk_buf_free(&pb);
     }
     for (size_t i = 0; i < b.npw; i++) pw_free(&b.pw[i]);
     free(b.pw);

@@ -134,7 +134,7 @@ static void collect_garbage(rk_ws *ws)
     sqlite3_prepare_v2(ws->db, "SELECT 1 FROM deliveries WHERE segment = ?1 AND state = 'current'", -1, &q, NULL);
     struct dirent *e;
     while ((e = readdir(d))) {
-        if (e->d_name[0] == '.') continue;
+        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0) continue;
         bool keep = false;
         if (q) {
             sqlite3_bind_text(q, 1, e->d_name, -1, SQLITE_TRANSIENT);
@@ -389,6 +389,32 @@ bool rk_ws_is_current(rk_ws *ws, int64_t report_id, const char *period, const ch
     }
     rk_ws_unlock(ws);
     return yes;
+}
+
+rk_status rk_ws_report_periods(rk_ws *ws, int64_t report_id, char ***periods, size_t *n, rk_err *err)
+{
+    *periods = NULL;
+    *n = 0;
+    size_t cap = 0;
+    rk_ws_lock(ws);
+    sqlite3_stmt *q;
+    rk_status st = RK_OK;
+    if (sqlite3_prepare_v2(ws->db, "SELECT period FROM report_periods WHERE report_id = ?1 AND current IS NOT NULL ORDER BY period",
+                           -1, &q, NULL) != SQLITE_OK) {
+        st = dberr(ws, err, "prepare");
+    } else {
+        sqlite3_bind_int64(q, 1, report_id);
+        while (sqlite3_step(q) == SQLITE_ROW) {
+            if (RK_GROW(*periods, cap, *n + 1) != RK_OK) {
+                st = rk_err_set(err, RK_ENOMEM, "out of memory");
+                break;
+            }
+            (*periods)[(*n)++] = rk_strdup((const char *)sqlite3_column_text(q, 0));
+        }
+        sqlite3_finalize(q);
+    }
+    rk_ws_unlock(ws);
+    return st;
 }
 
 rk_status rk_ws_segment_paths(rk_ws *ws, char *tmp, size_t tmpcap, char *name, size_t namecap, rk_err *err)

@@ -64,6 +64,10 @@ rk_status rk_ws_problem(rk_ws *ws, int64_t run_id, int64_t report_id, const char
  * with period NULL, of every current period of the report (and it has one). */
 bool rk_ws_is_current(rk_ws *ws, int64_t report_id, const char *period, const char *fingerprint);
 
+/* The periods that have a current delivery for a report (caller frees each
+ * string and the array). */
+rk_status rk_ws_report_periods(rk_ws *ws, int64_t report_id, char ***periods, size_t *n, rk_err *err);
+
 /* A fresh temporary path for a segment being written, and its final name. */
 rk_status rk_ws_segment_paths(rk_ws *ws, char *tmp, size_t tmpcap, char *name, size_t namecap, rk_err *err);
 /* Absolute path of a segment by name. out needs PATH_MAX. */

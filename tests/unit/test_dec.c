@@ -57,9 +57,13 @@ static void parse_rounding(void **state)
     bool r = false;
     assert_int_equal(rk_dec_parse("0.0000000000000000015", 21, &d, &r), RK_OK);
     assert_true(r);
-    assert_string_equal(fmt(d), "0.000000000000000002"); /* half-even: 1|5 -> 2 */
+    assert_string_equal(fmt(d), "0.000000000000000002"); /* half away from zero: 1|5 -> 2 */
     assert_int_equal(rk_dec_parse("0.0000000000000000025", 21, &d, &r), RK_OK);
-    assert_string_equal(fmt(d), "0.000000000000000002"); /* 2|5 -> 2 */
+    assert_string_equal(fmt(d), "0.000000000000000003"); /* 2|5 -> 3 */
+    assert_int_equal(rk_dec_parse("-0.0000000000000000025", 22, &d, &r), RK_OK);
+    assert_string_equal(fmt(d), "-0.000000000000000003");
+    assert_int_equal(rk_dec_parse("0.0000000000000000024999", 24, &d, &r), RK_OK);
+    assert_string_equal(fmt(d), "0.000000000000000002");
     assert_int_equal(rk_dec_parse("0.00000000000000000251", 22, &d, &r), RK_OK);
     assert_string_equal(fmt(d), "0.000000000000000003"); /* sticky bit */
     assert_int_equal(rk_dec_parse("1.5e-19", 7, &d, &r), RK_OK);
@@ -97,7 +101,7 @@ static void arithmetic(void **state)
     assert_true(rk_dec_add(P("0.00165303109242778"), P("1000"), &r));
     assert_string_equal(fmt(r), "1000.00165303109242778");
     assert_false(rk_dec_add(P("99999999999999999999"), P("1"), &r));
-    /* 10 * 2 / 3 = 6.666666666666666667 (half-even at 18 places) */
+    /* 10 * 2 / 3 = 6.666666666666666667 (rounded at 18 places) */
     assert_true(rk_dec_muldiv(P("10"), P("2"), P("3"), &r));
     assert_string_equal(fmt(r), "6.666666666666666667");
     assert_true(rk_dec_muldiv(P("-4.5"), P("0.9"), P("1"), &r));

@@ -1,0 +1,12 @@
+# Script tests: each gets the reckon binary under test as its first argument.
+set(RK_BIN $<TARGET_FILE:reckon>)
+set(RK_T ${CMAKE_CURRENT_SOURCE_DIR})
+
+add_test(NAME golden COMMAND node ${RK_T}/golden/run.mjs ${RK_BIN})
+add_test(NAME cli/help COMMAND bash ${RK_T}/cli/help.sh ${RK_BIN})
+add_test(NAME cli/layouts COMMAND bash ${RK_T}/cli/layouts.sh ${RK_BIN})
+add_test(NAME cli/bad-input COMMAND bash ${RK_T}/cli/bad_input.sh ${RK_BIN})
+add_test(NAME cli/real-samples COMMAND bash ${RK_T}/cli/real_samples.sh ${RK_BIN})
+add_test(NAME cli/crash COMMAND bash ${RK_T}/cli/crash.sh ${RK_BIN})
+set_tests_properties(cli/crash PROPERTIES TIMEOUT 600)
+add_test(NAME layers COMMAND bash ${CMAKE_SOURCE_DIR}/scripts/check-layers.sh)
