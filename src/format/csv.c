@@ -365,15 +365,19 @@ rk_status rk_csv_next(rk_csv *c, const rk_csv_row **row, rk_err *err)
             c->pos = row_end;
             continue;
         }
+        /* Delimiters and quotes are ASCII, so the row is valid UTF-8 exactly
+         * when every field is: check the row once, find the field only on
+         * failure. */
+        bool row_ok = !c->o.validate_utf8 || rk_utf8_valid(c->buf + c->pos, row_end - c->pos);
         for (size_t i = 0; i < nf; i++) {
             char *fp = c->buf + c->fstart[i];
             size_t fl = c->flen[i];
-            if (c->fquote[i]) unescape(fp, &fl);
-            if (c->o.validate_utf8 && !rk_utf8_valid(fp, fl))
+            if (!row_ok && !rk_utf8_valid(fp, fl))
                 return rk_err_set(err, RK_EBADDATA,
                                   "line %llu, column %zu: text is not valid UTF-8; CUR files are "
                                   "UTF-8 (re-export the file as UTF-8)",
                                   (unsigned long long)line, i + 1);
+            if (c->fquote[i]) unescape(fp, &fl);
             c->fields[i].p = fp;
             c->fields[i].len = fl;
         }

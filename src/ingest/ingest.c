@@ -112,7 +112,7 @@ typedef struct build {
     int64_t report_id;
     gcol *cols;
     size_t ncols, colcap;
-    pwriter *pw;
+    pwriter **pw; /* each allocated alone: rows keep pointers to them */
     size_t npw, pwcap;
     uint64_t rounded;
     char warning[600]; /* first header oddity, reported with the result */
@@ -186,22 +186,20 @@ static int gcol_find(build *b, const char *name, rk_coltype type, rk_mapcol map)
 static rk_status pw_open(build *b, const char *period, pwriter **out, rk_err *err)
 {
     if (RK_GROW(b->pw, b->pwcap, b->npw + 1) != RK_OK) return rk_err_set(err, RK_ENOMEM, "out of memory");
-    pwriter *w = &b->pw[b->npw];
-    memset(w, 0, sizeof *w);
+    pwriter *w = calloc(1, sizeof *w);
+    if (!w) return rk_err_set(err, RK_ENOMEM, "out of memory");
+    b->pw[b->npw] = w;
     snprintf(w->period, sizeof w->period, "%s", period);
     w->min_interval = INT64_MAX;
+    b->npw++; /* counted at once so an error below is cleaned up with the rest */
     w->file_rows = calloc(b->plan->nfiles ? b->plan->nfiles : 1, sizeof *w->file_rows);
     if (!w->file_rows) return rk_err_set(err, RK_ENOMEM, "out of memory");
     RK_TRY(rk_ws_segment_paths(b->sh->ws, w->tmp, sizeof w->tmp, w->name, sizeof w->name, err));
     RK_TRY(rk_segw_create(w->tmp, &w->w, err));
     for (int k = 0; k < D_COUNT; k++) {
         w->dcol[k] = rk_segw_column(w->w, derived[k].name, derived[k].type, err);
-        if (w->dcol[k] < 0) {
-            rk_segw_abort(w->w);
-            return RK_ENOMEM;
-        }
+        if (w->dcol[k] < 0) return RK_ENOMEM;
     }
-    b->npw++;
     *out = w;
     return RK_OK;
 }
@@ -213,6 +211,7 @@ static void pw_free(pwriter *w)
     free(w->payers);
     free(w->map);
     free(w->file_rows);
+    free(w);
 }
 
 static inline int pw_col(pwriter *w, build *b, int gid, rk_err *err)
@@ -374,7 +373,7 @@ static bool fused_cell(const char *p, size_t n)
 static pwriter *find_pw(build *b, const char *period)
 {
     for (size_t i = 0; i < b->npw; i++)
-        if (strcmp(b->pw[i].period, period) == 0) return &b->pw[i];
+        if (strcmp(b->pw[i]->period, period) == 0) return b->pw[i];
     return NULL;
 }
 
@@ -505,6 +504,8 @@ static rk_status read_part(build *b, rk_csv *csv, rk_err *err)
     rk_cur_row kr;
     memset(&kr, 0, sizeof kr);
     kr.part_has_net = has_net;
+    int64_t last_period_ms = INT64_MIN; /* routing cache: rows of a file share a period */
+    pwriter *last_pw = NULL;
     uint64_t local_rows = 0;
     while (st == RK_OK && (st = rk_csv_next(csv, &row, err)) == RK_OK) {
         if (row->n != nh) {
@@ -531,10 +532,14 @@ static rk_status read_part(build *b, rk_csv *csv, rk_err *err)
                                ts == RK_ENOTFOUND ? "" : q);
                 break;
             }
-            char per[8];
-            rk_period_of(ms, per);
-            pw = find_pw(b, per);
-            if (!pw && (st = pw_open(b, per, &pw, err)) != RK_OK) break;
+            if (ms != last_period_ms) {
+                char per[8];
+                rk_period_of(ms, per);
+                last_pw = find_pw(b, per);
+                if (!last_pw && (st = pw_open(b, per, &last_pw, err)) != RK_OK) break;
+                last_period_ms = ms;
+            }
+            pw = last_pw;
         }
         memset(kr.has, 0, sizeof kr.has);
         rk_segw *w = pw->w;
@@ -955,7 +960,7 @@ static void run_plan_with_source(shared *sh, const rk_plan *p, int64_t source_id
         st = rk_err_set(&err, RK_EBADDATA, "the files hold no rows, so no billing period could be found");
     size_t published = 0;
     for (size_t i = 0; i < b.npw && st == RK_OK; i++) {
-        pwriter *w = &b.pw[i];
+        pwriter *w = b.pw[i];
         uint64_t rows = w->rows;
         st = publish(&b, w, &err);
         if (st == RK_OK) {
@@ -988,8 +993,8 @@ static void run_plan_with_source(shared *sh, const rk_plan *p, int64_t source_id
             for (size_t i = 0; i < ncur; i++) rk_buf_printf(&pb, "%s%s", pb.len ? "," : "", cur[i]);
             for (size_t i = published; i < b.npw; i++) {
                 bool dup = false;
-                for (size_t j = 0; j < ncur; j++) dup = dup || strcmp(cur[j], b.pw[i].period) == 0;
-                if (!dup) rk_buf_printf(&pb, "%s%s", pb.len ? "," : "", b.pw[i].period);
+                for (size_t j = 0; j < ncur; j++) dup = dup || strcmp(cur[j], b.pw[i]->period) == 0;
+                if (!dup) rk_buf_printf(&pb, "%s%s", pb.len ? "," : "", b.pw[i]->period);
             }
         }
         if (pb.len == 0) {
@@ -1006,7 +1011,7 @@ static void run_plan_with_source(shared *sh, const rk_plan *p, int64_t source_id
         free(cur);
         rk_buf_free(&pb);
     }
-    for (size_t i = 0; i < b.npw; i++) pw_free(&b.pw[i]);
+    for (size_t i = 0; i < b.npw; i++) pw_free(b.pw[i]);
     free(b.pw);
     for (size_t i = 0; i < b.ncols; i++) free(b.cols[i].name);
     free(b.cols);
