@@ -436,6 +436,7 @@ static rk_status scan_block(scan *sc, agg *a, const work *w, rk_err *err)
 out:
     for (size_t k = 0; k < nk; k++) free(kmap[k]);
     for (size_t f = 0; f < nf && f < 64; f++) free(allow[f]);
+    rk_seg_release_block(s, b);
     return st;
 }
 

@@ -24,14 +24,18 @@
 #include "store/status.h"
 
 /* HOW IT WORKS
- * A plan (one report's delivery) is loaded by one worker. Every column name
- * the plan meets gets a "global" id (gcol) with its type, the key it feeds
- * and, for CUR 2.0 map columns, the map it expands. Rows go to a period
- * writer: the plan's one period, or (CSV without a manifest) the period of
- * the row's bill/BillingPeriodStartDate. Each writer maps global ids to its
- * own segment columns lazily, so columns appear as the data shows them.
- * Nothing is published until every file of the plan has been read and found
- * unchanged; any error aborts every writer of the plan. */
+ * Work is handed out per (delivery, file): both cores read files of the same
+ * delivery when it has several parts, and move to the next delivery when it
+ * has none left. The threads reading one delivery share its "job": one column
+ * registry (every name the delivery uses gets a global id with its type, the
+ * key it feeds and, for CUR 2.0 map columns, the map it expands) and, per
+ * billing period, one segment file. Each thread fills its own block builders
+ * (rk_segb), so rows never cross threads; finished blocks are appended to the
+ * shared segment. Rows go to the plan's one period or, for CSV without a
+ * manifest, to the period of their bill/BillingPeriodStartDate. The thread
+ * that finishes the last file of a delivery checks the files did not change
+ * and publishes every period in its own catalog transaction; any error aborts
+ * the delivery and every period keeps its previous state. */
 
 enum { D_TIME, D_UNB, D_BLEND, D_NETUNB, D_AMORT, D_NETAMORT, D_OD, D_TRUEUP, D_UPFRONT, D_SERVICE,
        D_REGION, D_CHARGE, D_PO, D_COUNT };
@@ -51,7 +55,6 @@ typedef struct gcol {
     char *name;
     rk_coltype type;
     rk_key key;
-    rk_mapcol map;
 } gcol;
 
 typedef struct payer_stat {
@@ -60,22 +63,37 @@ typedef struct payer_stat {
     rk_i128 unb, amort;
 } payer_stat;
 
-typedef struct pwriter {
-    char period[8];
-    rk_segw *w;
-    char tmp[PATH_MAX], name[64];
-    int *map; /* gid -> segment column, -1 unknown */
-    size_t mapcap;
-    int dcol[D_COUNT];
+/* Statistics of the rows of one period, per thread, merged per delivery. */
+typedef struct pstats {
     payer_stat *payers;
     size_t npayers, paycap;
     char currency[64];
     int64_t min_interval;
     bool resource_ids;
     uint64_t rows;
+    uint64_t outside; /* rows whose billing period is not the plan's */
+} pstats;
+
+/* One billing period of a delivery: its segment, shared by the threads. */
+typedef struct period_out {
+    char period[8];
+    rk_segw *w;
+    char tmp[PATH_MAX], name[64];
+    int dcol[D_COUNT];
+    pstats st;        /* merged from the threads */
     uint64_t *file_rows; /* per plan file */
-    uint64_t outside;    /* rows whose billing period is not the plan's */
-} pwriter;
+} period_out;
+
+/* A thread's builder for one period. */
+typedef struct lperiod {
+    period_out *po;
+    rk_segb *b;
+    int *map; /* gid -> segment column, -1 unknown */
+    size_t mapcap;
+    int *dcol;
+    pstats st;
+    uint64_t rows;
+} lperiod;
 
 /* What a part's header cell feeds. */
 typedef struct hcol {
@@ -97,8 +115,8 @@ typedef struct mapent {
 } mapent;
 
 typedef struct mapcache {
-    rk_buf last;   /* the cell text last parsed */
-    rk_buf vals;   /* string values, NUL separated */
+    rk_buf last; /* the cell text last parsed */
+    rk_buf vals; /* string values, NUL separated */
     mapent *ents;
     size_t nents, cap;
     bool valid;
@@ -106,33 +124,51 @@ typedef struct mapcache {
 
 typedef struct shared shared;
 
-typedef struct build {
+/* One delivery (plan), shared by the threads reading its files. */
+typedef struct job {
     shared *sh;
     const rk_plan *plan;
+    pthread_mutex_t mu;
+    bool inited, skip;
     int64_t report_id;
-    gcol *cols;
+    gcol **cols;
     size_t ncols, colcap;
-    pwriter **pw; /* each allocated alone: rows keep pointers to them */
-    size_t npw, pwcap;
+    period_out **po;
+    size_t npo, pocap;
+    size_t ntasks, next_task, done_tasks;
+    int failed; /* read without the lock to stop other threads early */
+    rk_status st;
+    rk_err err;
     uint64_t rounded;
-    char warning[600]; /* first header oddity, reported with the result */
+    char warning[600];
+    double t0;
+} job;
+
+/* One thread reading one file of a job. */
+typedef struct local {
+    job *j;
     size_t file_idx;
+    lperiod **lp;
+    size_t nlp, lpcap;
+    uint64_t rounded;
+    char warning[600];
     char where[1200]; /* "file KEY" or "file KEY (member M)" */
-    /* interval parse cache */
-    char last_iv[64];
+    char last_iv[64]; /* interval parse cache */
     size_t last_iv_len;
     int64_t iv_start, iv_end;
-} build;
+} local;
 
 struct shared {
     rk_ws *ws;
     rk_source *src;
     const rk_ingest_opts *opts;
     rk_discovery *disc;
+    int64_t source_id;
+    job *jobs;
+    size_t njobs, cursor;
     rk_period_result *res;
     size_t nres, rescap;
     pthread_mutex_t mu;
-    size_t next_plan;
     int64_t run_id;
     uint64_t bytes_read, rows, bytes_total;
     unsigned plans_done, plans_total;
@@ -169,52 +205,88 @@ static double now_s(void)
 
 /* ---- columns ---- */
 
-static int gcol_find(build *b, const char *name, rk_coltype type, rk_mapcol map)
+/* The global id of a column name in this delivery (added when new), with its
+ * type and key. Thread-safe. */
+static int gcol_find(job *j, const char *name, rk_coltype type, rk_coltype *type_out, rk_key *key_out)
 {
-    for (size_t i = 0; i < b->ncols; i++)
-        if (strcmp(b->cols[i].name, name) == 0) return (int)i;
-    if (RK_GROW(b->cols, b->colcap, b->ncols + 1) != RK_OK) return -1;
-    gcol *g = &b->cols[b->ncols];
-    g->name = rk_strdup(name);
-    if (!g->name) return -1;
-    g->type = type;
-    g->key = rk_cur_key(name);
-    g->map = map;
-    return (int)b->ncols++;
+    int id = -1;
+    pthread_mutex_lock(&j->mu);
+    for (size_t i = 0; i < j->ncols; i++)
+        if (strcmp(j->cols[i]->name, name) == 0) {
+            id = (int)i;
+            break;
+        }
+    if (id < 0 && RK_GROW(j->cols, j->colcap, j->ncols + 1) == RK_OK) {
+        gcol *g = calloc(1, sizeof *g);
+        if (g && (g->name = rk_strdup(name))) {
+            g->type = type;
+            g->key = rk_cur_key(name);
+            j->cols[j->ncols] = g;
+            id = (int)j->ncols++;
+        } else {
+            free(g);
+        }
+    }
+    if (id >= 0) {
+        *type_out = j->cols[id]->type;
+        *key_out = j->cols[id]->key;
+    }
+    pthread_mutex_unlock(&j->mu);
+    return id;
 }
 
-static rk_status pw_open(build *b, const char *period, pwriter **out, rk_err *err)
+/* The delivery's output for a period, created on first use. Called with j->mu held. */
+static rk_status po_get_locked(job *j, const char *period, period_out **out, rk_err *err)
 {
-    if (RK_GROW(b->pw, b->pwcap, b->npw + 1) != RK_OK) return rk_err_set(err, RK_ENOMEM, "out of memory");
-    pwriter *w = calloc(1, sizeof *w);
-    if (!w) return rk_err_set(err, RK_ENOMEM, "out of memory");
-    b->pw[b->npw] = w;
-    snprintf(w->period, sizeof w->period, "%s", period);
-    w->min_interval = INT64_MAX;
-    b->npw++; /* counted at once so an error below is cleaned up with the rest */
-    w->file_rows = calloc(b->plan->nfiles ? b->plan->nfiles : 1, sizeof *w->file_rows);
-    if (!w->file_rows) return rk_err_set(err, RK_ENOMEM, "out of memory");
-    RK_TRY(rk_ws_segment_paths(b->sh->ws, w->tmp, sizeof w->tmp, w->name, sizeof w->name, err));
-    RK_TRY(rk_segw_create(w->tmp, &w->w, err));
+    for (size_t i = 0; i < j->npo; i++)
+        if (strcmp(j->po[i]->period, period) == 0) {
+            *out = j->po[i];
+            return RK_OK;
+        }
+    if (RK_GROW(j->po, j->pocap, j->npo + 1) != RK_OK) return rk_err_set(err, RK_ENOMEM, "out of memory");
+    period_out *po = calloc(1, sizeof *po);
+    if (!po) return rk_err_set(err, RK_ENOMEM, "out of memory");
+    j->po[j->npo++] = po; /* counted at once so an error below is cleaned up with the rest */
+    snprintf(po->period, sizeof po->period, "%s", period);
+    po->st.min_interval = INT64_MAX;
+    po->file_rows = calloc(j->plan->nfiles ? j->plan->nfiles : 1, sizeof *po->file_rows);
+    if (!po->file_rows) return rk_err_set(err, RK_ENOMEM, "out of memory");
+    RK_TRY(rk_ws_segment_paths(j->sh->ws, po->tmp, sizeof po->tmp, po->name, sizeof po->name, err));
+    RK_TRY(rk_segw_create(po->tmp, &po->w, err));
     for (int k = 0; k < D_COUNT; k++) {
-        w->dcol[k] = rk_segw_column(w->w, derived[k].name, derived[k].type, err);
-        if (w->dcol[k] < 0) return RK_ENOMEM;
+        po->dcol[k] = rk_segw_column(po->w, derived[k].name, derived[k].type, err);
+        if (po->dcol[k] < 0) return RK_ENOMEM;
     }
-    *out = w;
+    *out = po;
     return RK_OK;
 }
 
-static void pw_free(pwriter *w)
+/* This thread's builder for a period. */
+static rk_status lp_get(local *l, const char *period, lperiod **out, rk_err *err)
 {
-    if (w->w) rk_segw_abort(w->w);
-    for (size_t i = 0; i < w->npayers; i++) free(w->payers[i].payer);
-    free(w->payers);
-    free(w->map);
-    free(w->file_rows);
-    free(w);
+    for (size_t i = 0; i < l->nlp; i++)
+        if (strcmp(l->lp[i]->po->period, period) == 0) {
+            *out = l->lp[i];
+            return RK_OK;
+        }
+    period_out *po;
+    pthread_mutex_lock(&l->j->mu);
+    rk_status st = po_get_locked(l->j, period, &po, err);
+    pthread_mutex_unlock(&l->j->mu);
+    if (st != RK_OK) return st;
+    if (RK_GROW(l->lp, l->lpcap, l->nlp + 1) != RK_OK) return rk_err_set(err, RK_ENOMEM, "out of memory");
+    lperiod *lp = calloc(1, sizeof *lp);
+    if (!lp) return rk_err_set(err, RK_ENOMEM, "out of memory");
+    l->lp[l->nlp++] = lp;
+    lp->po = po;
+    lp->dcol = po->dcol;
+    lp->st.min_interval = INT64_MAX;
+    RK_TRY(rk_segb_open(po->w, &lp->b, err));
+    *out = lp;
+    return RK_OK;
 }
 
-static inline int pw_col(pwriter *w, build *b, int gid, rk_err *err)
+static inline int pw_col(lperiod *w, local *l, int gid, rk_err *err)
 {
     if ((size_t)gid >= w->mapcap) {
         size_t old = w->mapcap, ncap = old ? old : 64;
@@ -227,7 +299,13 @@ static inline int pw_col(pwriter *w, build *b, int gid, rk_err *err)
     }
     int c = w->map[gid];
     if (c < 0) {
-        c = rk_segw_column(w->w, b->cols[gid].name, b->cols[gid].type, err);
+        pthread_mutex_lock(&l->j->mu);
+        char *name = rk_strdup(l->j->cols[gid]->name);
+        rk_coltype t = l->j->cols[gid]->type;
+        pthread_mutex_unlock(&l->j->mu);
+        if (!name) return -1;
+        c = rk_segw_column(w->po->w, name, t, err);
+        free(name);
         w->map[gid] = c;
     }
     return c;
@@ -235,16 +313,16 @@ static inline int pw_col(pwriter *w, build *b, int gid, rk_err *err)
 
 /* ---- errors with place ---- */
 
-static rk_status field_err(build *b, rk_err *err, uint64_t line, size_t col, const char *hdr, const char *fmt, ...)
+static rk_status field_err(local *l, rk_err *err, uint64_t line, size_t col, const char *hdr, const char *fmt, ...)
     __attribute__((format(printf, 6, 7)));
-static rk_status field_err(build *b, rk_err *err, uint64_t line, size_t col, const char *hdr, const char *fmt, ...)
+static rk_status field_err(local *l, rk_err *err, uint64_t line, size_t col, const char *hdr, const char *fmt, ...)
 {
     char msg[600];
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
-    return rk_err_set(err, RK_EBADDATA, "%s: line %llu, column %zu (%s): %s", b->where, (unsigned long long)line, col,
+    return rk_err_set(err, RK_EBADDATA, "%s: line %llu, column %zu (%s): %s", l->where, (unsigned long long)line, col,
                       hdr, msg);
 }
 
@@ -265,7 +343,7 @@ static void quote_value(const char *p, size_t n, char *out, size_t cap)
 
 /* ---- map columns (CUR 2.0 CSV) ---- */
 
-static rk_status map_parse(build *b, mapcache *mc, rk_mapcol map, const char *p, size_t n, uint64_t line, size_t col,
+static rk_status map_parse(local *l, mapcache *mc, rk_mapcol map, const char *p, size_t n, uint64_t line, size_t col,
                            const char *hdr, rk_err *err)
 {
     if (mc->valid && mc->last.len == n && memcmp(mc->last.p, p, n) == 0) return RK_OK;
@@ -280,7 +358,7 @@ static rk_status map_parse(build *b, mapcache *mc, rk_mapcol map, const char *p,
         json_decref(root);
         char q[128];
         quote_value(p, n, q, sizeof q);
-        return field_err(b, err, line, col, hdr, "\"%s\" is not a JSON object (CUR 2.0 writes map columns as {\"key\":\"value\"})", q);
+        return field_err(l, err, line, col, hdr, "\"%s\" is not a JSON object (CUR 2.0 writes map columns as {\"key\":\"value\"})", q);
     }
     /* Values are stored NUL-separated in vals; record offsets first, then
      * fix pointers once vals stops moving. */
@@ -301,13 +379,15 @@ static rk_status map_parse(build *b, mapcache *mc, rk_mapcol map, const char *p,
         if (json_is_number(v)) t = RK_COL_DEC;
         else if (t == RK_COL_DEC) t = RK_COL_STR; /* text in a numeric-looking key: keep it as text */
         if (map == RK_MAP_DISCOUNT && json_is_string(v)) t = RK_COL_STR;
-        int gid = gcol_find(b, colname, t, RK_MAP_NONE);
+        rk_coltype have;
+        rk_key key;
+        int gid = gcol_find(l->j, colname, t, &have, &key);
         if (gid < 0) {
             st = rk_err_set(err, RK_ENOMEM, "out of memory");
             break;
         }
-        if (b->cols[gid].type != t) {
-            st = field_err(b, err, line, col, hdr, "key \"%s\" holds both numbers and text", k);
+        if (have != t) {
+            st = field_err(l, err, line, col, hdr, "key \"%s\" holds both numbers and text", k);
             break;
         }
         if (RK_GROW(mc->ents, mc->cap, mc->nents + 1) != RK_OK || RK_GROW(offs, ocap, no + 1) != RK_OK) {
@@ -317,7 +397,7 @@ static rk_status map_parse(build *b, mapcache *mc, rk_mapcol map, const char *p,
         mapent *e = &mc->ents[mc->nents++];
         e->gid = gid;
         e->type = t;
-        e->key = b->cols[gid].key;
+        e->key = key;
         e->s = NULL;
         e->n = 0;
         e->d = rk_dec_zero();
@@ -326,7 +406,7 @@ static rk_status map_parse(build *b, mapcache *mc, rk_mapcol map, const char *p,
             bool ok = json_is_integer(v) ? (e->d = (rk_dec){json_integer_value(v), 0}, true)
                                          : rk_dec_from_double(json_real_value(v), &e->d);
             if (!ok) {
-                st = field_err(b, err, line, col, hdr, "key \"%s\" is not a finite number", k);
+                st = field_err(l, err, line, col, hdr, "key \"%s\" is not a finite number", k);
                 break;
             }
         } else if (json_is_string(v)) {
@@ -370,64 +450,99 @@ static bool fused_cell(const char *p, size_t n)
     return false;
 }
 
-static pwriter *find_pw(build *b, const char *period)
+static void stats_add_payer(pstats *s, const char *payer, size_t pl, uint64_t rows, rk_i128 unb, rk_i128 amort,
+                            rk_err *err, rk_status *st)
 {
-    for (size_t i = 0; i < b->npw; i++)
-        if (strcmp(b->pw[i]->period, period) == 0) return b->pw[i];
-    return NULL;
-}
-
-static rk_status row_stats(pwriter *w, const rk_cur_row *kr, const rk_measures *m, rk_err *err)
-{
-    const char *payer = kr->has[RK_K_PAYER] ? kr->s[RK_K_PAYER] : "";
-    size_t pl = kr->has[RK_K_PAYER] ? kr->n[RK_K_PAYER] : 0;
     payer_stat *ps = NULL;
-    for (size_t i = 0; i < w->npayers; i++)
-        if (strlen(w->payers[i].payer) == pl && memcmp(w->payers[i].payer, payer, pl) == 0) {
-            ps = &w->payers[i];
+    for (size_t i = 0; i < s->npayers; i++)
+        if (strlen(s->payers[i].payer) == pl && memcmp(s->payers[i].payer, payer, pl) == 0) {
+            ps = &s->payers[i];
             break;
         }
     if (!ps) {
-        if (RK_GROW(w->payers, w->paycap, w->npayers + 1) != RK_OK) return rk_err_set(err, RK_ENOMEM, "out of memory");
-        ps = &w->payers[w->npayers++];
+        if (RK_GROW(s->payers, s->paycap, s->npayers + 1) != RK_OK) {
+            *st = rk_err_set(err, RK_ENOMEM, "out of memory");
+            return;
+        }
+        ps = &s->payers[s->npayers++];
         memset(ps, 0, sizeof *ps);
         ps->payer = rk_strndup(payer, pl);
-        if (!ps->payer) return rk_err_set(err, RK_ENOMEM, "out of memory");
-    }
-    ps->rows++;
-    ps->unb += rk_dec_to18(m->unblended);
-    ps->amort += rk_dec_to18(m->amortized);
-    if (kr->has[RK_K_CURRENCY] && kr->n[RK_K_CURRENCY]) {
-        const char *c = kr->s[RK_K_CURRENCY];
-        size_t cl = kr->n[RK_K_CURRENCY];
-        /* a short comma-separated set */
-        bool seen = false;
-        const char *p = w->currency;
-        while (*p) {
-            const char *q = strchr(p, ',');
-            size_t l = q ? (size_t)(q - p) : strlen(p);
-            if (l == cl && memcmp(p, c, cl) == 0) seen = true;
-            p += l + (q ? 1 : 0);
-        }
-        size_t cur = strlen(w->currency);
-        if (!seen && cur + cl + 2 < sizeof w->currency) {
-            if (cur) w->currency[cur++] = ',';
-            memcpy(w->currency + cur, c, cl);
-            w->currency[cur + cl] = 0;
+        if (!ps->payer) {
+            s->npayers--;
+            *st = rk_err_set(err, RK_ENOMEM, "out of memory");
+            return;
         }
     }
-    if (kr->has[RK_K_RESOURCE_ID] && kr->n[RK_K_RESOURCE_ID]) w->resource_ids = true;
-    return RK_OK;
+    ps->rows += rows;
+    ps->unb += unb;
+    ps->amort += amort;
 }
 
-static rk_status read_part(build *b, rk_csv *csv, rk_err *err)
+static void stats_add_currency(pstats *s, const char *c, size_t cl)
 {
-    shared *sh = b->sh;
+    /* a short comma-separated set */
+    const char *p = s->currency;
+    while (*p) {
+        const char *q = strchr(p, ',');
+        size_t l = q ? (size_t)(q - p) : strlen(p);
+        if (l == cl && memcmp(p, c, cl) == 0) return;
+        p += l + (q ? 1 : 0);
+    }
+    size_t cur = strlen(s->currency);
+    if (cur + cl + 2 < sizeof s->currency) {
+        if (cur) s->currency[cur++] = ',';
+        memcpy(s->currency + cur, c, cl);
+        s->currency[cur + cl] = 0;
+    }
+}
+
+static rk_status row_stats(lperiod *w, const rk_cur_row *kr, const rk_measures *m, rk_err *err)
+{
+    rk_status st = RK_OK;
+    const char *payer = kr->has[RK_K_PAYER] ? kr->s[RK_K_PAYER] : "";
+    size_t pl = kr->has[RK_K_PAYER] ? kr->n[RK_K_PAYER] : 0;
+    stats_add_payer(&w->st, payer, pl, 1, rk_dec_to18(m->unblended), rk_dec_to18(m->amortized), err, &st);
+    if (kr->has[RK_K_CURRENCY] && kr->n[RK_K_CURRENCY]) stats_add_currency(&w->st, kr->s[RK_K_CURRENCY], kr->n[RK_K_CURRENCY]);
+    if (kr->has[RK_K_RESOURCE_ID] && kr->n[RK_K_RESOURCE_ID]) w->st.resource_ids = true;
+    return st;
+}
+
+/* Merges a thread's statistics into the delivery's (with j->mu held). */
+static rk_status stats_merge(pstats *to, const pstats *from, rk_err *err)
+{
+    rk_status st = RK_OK;
+    for (size_t i = 0; i < from->npayers && st == RK_OK; i++)
+        stats_add_payer(to, from->payers[i].payer, strlen(from->payers[i].payer), from->payers[i].rows,
+                        from->payers[i].unb, from->payers[i].amort, err, &st);
+    const char *p = from->currency;
+    while (*p) {
+        const char *q = strchr(p, ',');
+        size_t l = q ? (size_t)(q - p) : strlen(p);
+        stats_add_currency(to, p, l);
+        p += l + (q ? 1 : 0);
+    }
+    if (from->min_interval < to->min_interval) to->min_interval = from->min_interval;
+    to->resource_ids = to->resource_ids || from->resource_ids;
+    to->rows += from->rows;
+    to->outside += from->outside;
+    return st;
+}
+
+static void stats_free(pstats *s)
+{
+    for (size_t i = 0; i < s->npayers; i++) free(s->payers[i].payer);
+    free(s->payers);
+}
+
+static rk_status read_part(local *l, rk_csv *csv, rk_err *err)
+{
+    job *j = l->j;
+    shared *sh = j->sh;
     const rk_csv_row *row;
     rk_status st = rk_csv_next(csv, &row, err);
-    if (st == RK_ENOTFOUND) return rk_err_set(err, RK_EBADDATA, "%s: the file is empty (no header line)", b->where);
+    if (st == RK_ENOTFOUND) return rk_err_set(err, RK_EBADDATA, "%s: the file is empty (no header line)", l->where);
     if (st != RK_OK) {
-        rk_err_prefix(err, "%s: ", b->where);
+        rk_err_prefix(err, "%s: ", l->where);
         return st;
     }
     size_t nh = row->n;
@@ -451,7 +566,7 @@ static rk_status read_part(build *b, rk_csv *csv, rk_err *err)
         rk_colname_normalize(f->p, fl, norm, sizeof norm);
         if (!*norm) {
             st = rk_err_set(err, RK_EBADDATA, "%s: line %llu, column %zu: header cell is empty; every CUR column has a name",
-                            b->where, (unsigned long long)row->line, i + 1);
+                            l->where, (unsigned long long)row->line, i + 1);
             break;
         }
         if (fused < 0 && fused_cell(f->p, f->len)) fused = (int)i;
@@ -465,13 +580,11 @@ static rk_status read_part(build *b, rk_csv *csv, rk_err *err)
             h[i].mapslot = (int)nmaps++;
             continue;
         }
-        h[i].gid = gcol_find(b, norm, t, RK_MAP_NONE);
+        h[i].gid = gcol_find(j, norm, t, &h[i].type, &h[i].key);
         if (h[i].gid < 0) {
             st = rk_err_set(err, RK_ENOMEM, "out of memory");
             break;
         }
-        h[i].type = b->cols[h[i].gid].type;
-        h[i].key = b->cols[h[i].gid].key;
         if (h[i].key == RK_K_PERIOD_START && period_col < 0) period_col = (int)i;
         if (h[i].key == RK_K_NET_UNBLENDED) has_net = true;
     }
@@ -483,21 +596,18 @@ static rk_status read_part(build *b, rk_csv *csv, rk_err *err)
             rk_buf_init(&mcs[i].vals, 16u << 20);
         }
     }
-    if (st == RK_OK && !b->plan->period && period_col < 0)
+    if (st == RK_OK && !j->plan->period && period_col < 0)
         st = rk_err_set(err, RK_EBADDATA,
                         "%s: there is no bill/BillingPeriodStartDate column, so the billing period of its rows "
                         "is unknown (files without a manifest need it)",
-                        b->where);
+                        l->where);
 
-    pwriter *single = NULL;
-    if (st == RK_OK && b->plan->period) {
-        single = find_pw(b, b->plan->period);
-        if (!single) st = pw_open(b, b->plan->period, &single, err);
-    }
+    lperiod *single = NULL;
+    if (st == RK_OK && j->plan->period) st = lp_get(l, j->plan->period, &single, err);
     int64_t plan_p0 = 0;
-    if (b->plan->period) {
+    if (j->plan->period) {
         char tmp[16];
-        snprintf(tmp, sizeof tmp, "%s-01", b->plan->period);
+        snprintf(tmp, sizeof tmp, "%s-01", j->plan->period);
         rk_time_parse(tmp, strlen(tmp), &plan_p0);
     }
 
@@ -505,7 +615,7 @@ static rk_status read_part(build *b, rk_csv *csv, rk_err *err)
     memset(&kr, 0, sizeof kr);
     kr.part_has_net = has_net;
     int64_t last_period_ms = INT64_MIN; /* routing cache: rows of a file share a period */
-    pwriter *last_pw = NULL;
+    lperiod *last_pw = NULL;
     uint64_t local_rows = 0;
     while (st == RK_OK && (st = rk_csv_next(csv, &row, err)) == RK_OK) {
         if (row->n != nh) {
@@ -515,10 +625,10 @@ static rk_status read_part(build *b, rk_csv *csv, rk_err *err)
                          fused + 1, hdr[fused]);
             st = rk_err_set(err, RK_EBADDATA,
                             "%s: line %llu has %zu fields but the header has %zu%s; fix the file or export it again",
-                            b->where, (unsigned long long)row->line, row->n, nh, hint);
+                            l->where, (unsigned long long)row->line, row->n, nh, hint);
             break;
         }
-        pwriter *pw = single;
+        lperiod *pw = single;
         if (!pw) {
             const rk_csv_field *f = &row->f[period_col];
             int64_t ms;
@@ -526,7 +636,7 @@ static rk_status read_part(build *b, rk_csv *csv, rk_err *err)
             if (ts != RK_OK) {
                 char q[128];
                 quote_value(f->p, f->len, q, sizeof q);
-                st = field_err(b, err, row->line, (size_t)period_col + 1, hdr[period_col],
+                st = field_err(l, err, row->line, (size_t)period_col + 1, hdr[period_col],
                                ts == RK_ENOTFOUND ? "the billing period is empty, so the row cannot be placed in a period%s"
                                                   : "\"%s\" is not a timestamp",
                                ts == RK_ENOTFOUND ? "" : q);
@@ -535,14 +645,13 @@ static rk_status read_part(build *b, rk_csv *csv, rk_err *err)
             if (ms != last_period_ms) {
                 char per[8];
                 rk_period_of(ms, per);
-                last_pw = find_pw(b, per);
-                if (!last_pw && (st = pw_open(b, per, &last_pw, err)) != RK_OK) break;
+                if ((st = lp_get(l, per, &last_pw, err)) != RK_OK) break;
                 last_period_ms = ms;
             }
             pw = last_pw;
         }
         memset(kr.has, 0, sizeof kr.has);
-        rk_segw *w = pw->w;
+        rk_segb *w = pw->b;
         for (size_t i = 0; i < nh; i++) {
             const rk_csv_field *f = &row->f[i];
             const hcol *hc = &h[i];
@@ -550,20 +659,20 @@ static rk_status read_part(build *b, rk_csv *csv, rk_err *err)
             if (hc->map) {
                 mapcache *mc = &mcs[hc->mapslot];
                 if ((f->len == 2 && f->p[0] == '{' && f->p[1] == '}')) continue;
-                st = map_parse(b, mc, hc->map, f->p, f->len, row->line, i + 1, hdr[i], err);
+                st = map_parse(l, mc, hc->map, f->p, f->len, row->line, i + 1, hdr[i], err);
                 if (st != RK_OK) break;
                 for (size_t e = 0; e < mc->nents; e++) {
                     const mapent *me = &mc->ents[e];
-                    int c = pw_col(pw, b, me->gid, err);
+                    int c = pw_col(pw, l, me->gid, err);
                     if (c < 0) {
                         st = RK_ENOMEM;
                         break;
                     }
                     if (me->type == RK_COL_DEC) {
-                        rk_segw_set_dec(w, c, me->d);
+                        rk_segb_set_dec(w, c, me->d);
                         if (me->key >= 0 && !kr.has[me->key]) kr.v[me->key] = me->d, kr.has[me->key] = true;
                     } else {
-                        rk_segw_set_str(w, c, me->s, me->n);
+                        rk_segb_set_str(w, c, me->s, me->n);
                         if (me->key >= 0 && !kr.has[me->key] && me->n)
                             kr.s[me->key] = me->s, kr.n[me->key] = me->n, kr.has[me->key] = true;
                     }
@@ -571,13 +680,13 @@ static rk_status read_part(build *b, rk_csv *csv, rk_err *err)
                 if (st != RK_OK) break;
                 continue;
             }
-            int c = pw_col(pw, b, hc->gid, err);
+            int c = pw_col(pw, l, hc->gid, err);
             if (c < 0) {
                 st = rk_err_set(err, RK_ENOMEM, "out of memory");
                 break;
             }
             if (hc->type == RK_COL_STR) {
-                rk_segw_set_str(w, c, f->p, f->len);
+                rk_segb_set_str(w, c, f->p, f->len);
                 if (hc->key >= 0 && !kr.has[hc->key]) {
                     kr.s[hc->key] = f->p;
                     kr.n[hc->key] = f->len;
@@ -591,14 +700,14 @@ static rk_status read_part(build *b, rk_csv *csv, rk_err *err)
                 if (ps != RK_OK) {
                     char q[128];
                     quote_value(f->p, f->len, q, sizeof q);
-                    st = field_err(b, err, row->line, i + 1, hdr[i],
+                    st = field_err(l, err, row->line, i + 1, hdr[i],
                                    ps == RK_ELIMIT ? "%s is out of range (|value| must be below 10^20)"
                                                    : "\"%s\" is not a number",
                                    q);
                     break;
                 }
-                if (rounded) b->rounded++;
-                rk_segw_set_dec(w, c, d);
+                if (rounded) l->rounded++;
+                rk_segb_set_dec(w, c, d);
                 if (hc->key >= 0 && !kr.has[hc->key]) {
                     kr.v[hc->key] = d;
                     kr.has[hc->key] = true;
@@ -610,11 +719,11 @@ static rk_status read_part(build *b, rk_csv *csv, rk_err *err)
                 if (ps != RK_OK) {
                     char q[128];
                     quote_value(f->p, f->len, q, sizeof q);
-                    st = field_err(b, err, row->line, i + 1, hdr[i],
+                    st = field_err(l, err, row->line, i + 1, hdr[i],
                                    "\"%s\" is not a timestamp (expected e.g. 2023-11-01T00:00:00Z)", q);
                     break;
                 }
-                rk_segw_set_time(w, c, ms);
+                rk_segb_set_time(w, c, ms);
                 if (hc->key >= 0 && !kr.has[hc->key]) {
                     kr.v[hc->key] = (rk_dec){ms, 0};
                     kr.has[hc->key] = true;
@@ -633,22 +742,22 @@ static rk_status read_part(build *b, rk_csv *csv, rk_err *err)
         if (kr.has[RK_K_TIME_INTERVAL]) {
             const char *s = kr.s[RK_K_TIME_INTERVAL];
             size_t n = kr.n[RK_K_TIME_INTERVAL];
-            if (n == b->last_iv_len && n < sizeof b->last_iv && memcmp(s, b->last_iv, n) == 0) {
-                t0 = b->iv_start;
-                t1 = b->iv_end;
+            if (n == l->last_iv_len && n < sizeof l->last_iv && memcmp(s, l->last_iv, n) == 0) {
+                t0 = l->iv_start;
+                t1 = l->iv_end;
             } else {
                 if (rk_interval_parse(s, n, &t0, &t1) != RK_OK) {
                     char q[128];
                     quote_value(s, n, q, sizeof q);
-                    st = field_err(b, err, row->line, 0, "identity/TimeInterval",
+                    st = field_err(l, err, row->line, 0, "identity/TimeInterval",
                                    "\"%s\" is not an interval (expected start/end timestamps)", q);
                     break;
                 }
-                if (n < sizeof b->last_iv) {
-                    memcpy(b->last_iv, s, n);
-                    b->last_iv_len = n;
-                    b->iv_start = t0;
-                    b->iv_end = t1;
+                if (n < sizeof l->last_iv) {
+                    memcpy(l->last_iv, s, n);
+                    l->last_iv_len = n;
+                    l->iv_start = t0;
+                    l->iv_end = t1;
                 }
             }
             have_t = have_iv = true;
@@ -663,43 +772,47 @@ static rk_status read_part(build *b, rk_csv *csv, rk_err *err)
             st = rk_err_set(err, RK_EBADDATA,
                             "%s: line %llu: the row has no time (identity/TimeInterval, lineItem/UsageStartDate and "
                             "bill/BillingPeriodStartDate are all empty or absent)",
-                            b->where, (unsigned long long)row->line);
+                            l->where, (unsigned long long)row->line);
             break;
         }
         rk_measures m;
         if (!rk_cur_measures(&kr, &m)) {
-            st = rk_err_set(err, RK_EBADDATA, "%s: line %llu: a derived cost is out of range (|value| >= 10^20)", b->where,
+            st = rk_err_set(err, RK_EBADDATA, "%s: line %llu: a derived cost is out of range (|value| >= 10^20)", l->where,
                             (unsigned long long)row->line);
             break;
         }
         if (have_iv && (m.lit == RK_LIT_USAGE || m.lit == RK_LIT_DISCOUNTED_USAGE || m.lit == RK_LIT_SP_COVERED_USAGE) &&
-            t1 > t0 && t1 - t0 < pw->min_interval)
-            pw->min_interval = t1 - t0;
-        if (plan_p0 && kr.has[RK_K_PERIOD_START] && (int64_t)kr.v[RK_K_PERIOD_START].m != plan_p0) pw->outside++;
-        rk_segw_set_time(w, pw->dcol[D_TIME], t0);
-        rk_segw_set_dec(w, pw->dcol[D_UNB], m.unblended);
-        rk_segw_set_dec(w, pw->dcol[D_BLEND], m.blended);
-        rk_segw_set_dec(w, pw->dcol[D_NETUNB], m.net_unblended);
-        rk_segw_set_dec(w, pw->dcol[D_AMORT], m.amortized);
-        rk_segw_set_dec(w, pw->dcol[D_NETAMORT], m.net_amortized);
-        rk_segw_set_dec(w, pw->dcol[D_OD], m.ondemand);
-        rk_segw_set_dec(w, pw->dcol[D_TRUEUP], m.trueup);
-        rk_segw_set_dec(w, pw->dcol[D_UPFRONT], m.upfront);
-        rk_segw_set_str(w, pw->dcol[D_SERVICE], m.service, m.service_len);
-        rk_segw_set_str(w, pw->dcol[D_REGION], m.region, m.region_len);
+            t1 > t0 && t1 - t0 < pw->st.min_interval)
+            pw->st.min_interval = t1 - t0;
+        if (plan_p0 && kr.has[RK_K_PERIOD_START] && (int64_t)kr.v[RK_K_PERIOD_START].m != plan_p0) pw->st.outside++;
+        rk_segb_set_time(w, pw->dcol[D_TIME], t0);
+        rk_segb_set_dec(w, pw->dcol[D_UNB], m.unblended);
+        rk_segb_set_dec(w, pw->dcol[D_BLEND], m.blended);
+        rk_segb_set_dec(w, pw->dcol[D_NETUNB], m.net_unblended);
+        rk_segb_set_dec(w, pw->dcol[D_AMORT], m.amortized);
+        rk_segb_set_dec(w, pw->dcol[D_NETAMORT], m.net_amortized);
+        rk_segb_set_dec(w, pw->dcol[D_OD], m.ondemand);
+        rk_segb_set_dec(w, pw->dcol[D_TRUEUP], m.trueup);
+        rk_segb_set_dec(w, pw->dcol[D_UPFRONT], m.upfront);
+        rk_segb_set_str(w, pw->dcol[D_SERVICE], m.service, m.service_len);
+        rk_segb_set_str(w, pw->dcol[D_REGION], m.region, m.region_len);
         const char *cn = rk_charge_name(m.charge), *pn = rk_purchase_name(m.purchase);
-        rk_segw_set_str(w, pw->dcol[D_CHARGE], cn, strlen(cn));
-        rk_segw_set_str(w, pw->dcol[D_PO], pn, strlen(pn));
+        rk_segb_set_str(w, pw->dcol[D_CHARGE], cn, strlen(cn));
+        rk_segb_set_str(w, pw->dcol[D_PO], pn, strlen(pn));
         if ((st = row_stats(pw, &kr, &m, err)) != RK_OK) break;
-        if ((st = rk_segw_end_row(w, err)) != RK_OK) {
-            rk_err_prefix(err, "%s: line %llu: ", b->where, (unsigned long long)row->line);
+        if ((st = rk_segb_end_row(w, err)) != RK_OK) {
+            rk_err_prefix(err, "%s: line %llu: ", l->where, (unsigned long long)row->line);
             break;
         }
         pw->rows++;
-        pw->file_rows[b->file_idx]++;
         if (++local_rows == 4096) {
             __atomic_add_fetch(&sh->rows, local_rows, __ATOMIC_RELAXED);
             local_rows = 0;
+            /* another thread of this delivery failed: stop early */
+            if (__atomic_load_n(&j->failed, __ATOMIC_RELAXED)) {
+                st = rk_err_set(err, RK_ECHANGED, "stopped: another file of this delivery failed");
+                break;
+            }
         }
     }
     __atomic_add_fetch(&sh->rows, local_rows, __ATOMIC_RELAXED);
@@ -707,14 +820,14 @@ static rk_status read_part(build *b, rk_csv *csv, rk_err *err)
         st = RK_OK;
         /* The rows agree with the header, so nothing is misplaced: keep the
          * column under its odd name and say so. */
-        if (fused >= 0 && !b->warning[0])
-            snprintf(b->warning, sizeof b->warning,
+        if (fused >= 0 && !l->warning[0])
+            snprintf(l->warning, sizeof l->warning,
                      "%s: header cell %d \"%s\" looks like two column names fused by a missing comma; the rows "
                      "match the header, so its values are kept under that name",
-                     b->where, fused + 1, hdr[fused]);
+                     l->where, fused + 1, hdr[fused]);
     }
-    else if (st != RK_OK && err && strncmp(err->msg, b->where, strlen(b->where)) != 0 && strncmp(err->msg, "line ", 5) == 0)
-        rk_err_prefix(err, "%s: ", b->where);
+    else if (st != RK_OK && err && strncmp(err->msg, l->where, strlen(l->where)) != 0 && strncmp(err->msg, "line ", 5) == 0)
+        rk_err_prefix(err, "%s: ", l->where);
     for (size_t i = 0; i < nh; i++) free(hdr[i]);
     free(hdr);
     free(h);
@@ -733,11 +846,11 @@ static bool ends_with_ci(const char *s, const char *x)
     return n >= m && strcasecmp(s + n - m, x) == 0;
 }
 
-static rk_status read_file(build *b, const rk_object *o, rk_err *err)
+static rk_status read_file(local *l, const rk_object *o, rk_err *err)
 {
-    shared *sh = b->sh;
+    shared *sh = l->j->sh;
     rk_in *in = NULL;
-    snprintf(b->where, sizeof b->where, "file %s", o->key);
+    snprintf(l->where, sizeof l->where, "file %s", o->key);
     rk_status st = rk_source_open(sh->src, o->key, &in, err);
     if (st != RK_OK) return st;
     rk_in *counted = rk_in_counting(in, &sh->bytes_read);
@@ -750,14 +863,14 @@ static rk_status read_file(build *b, const rk_object *o, rk_err *err)
     size_t got = 0;
     if ((st = rk_in_peek(&in, head, sizeof head, &got, err)) != RK_OK) {
         rk_in_close(in);
-        rk_err_prefix(err, "%s: ", b->where);
+        rk_err_prefix(err, "%s: ", l->where);
         return st;
     }
     rk_csv_opts copts = {.validate_utf8 = true};
     if (rk_is_zip_magic(head, got)) {
         rk_unzip *z;
         if ((st = rk_unzip_open(in, &z, err)) != RK_OK) {
-            rk_err_prefix(err, "%s: ", b->where);
+            rk_err_prefix(err, "%s: ", l->where);
             return st;
         }
         rk_zip_member info;
@@ -765,10 +878,10 @@ static rk_status read_file(build *b, const rk_object *o, rk_err *err)
         unsigned parts = 0;
         while ((st = rk_unzip_next(z, &info, &member, err)) == RK_OK) {
             if (info.is_dir || strncmp(info.name, "__MACOSX/", 9) == 0) continue;
-            snprintf(b->where, sizeof b->where, "file %s (member %s)", o->key, info.name);
+            snprintf(l->where, sizeof l->where, "file %s (member %s)", o->key, info.name);
             rk_csv *csv;
             if ((st = rk_csv_open(member, &copts, &csv, err)) != RK_OK) break;
-            st = read_part(b, csv, err);
+            st = read_part(l, csv, err);
             rk_csv_close(csv);
             if (st != RK_OK) break;
             parts++;
@@ -785,7 +898,7 @@ static rk_status read_file(build *b, const rk_object *o, rk_err *err)
     if (rk_is_gzip_magic(head, got)) {
         rk_in *g;
         if ((st = rk_gunzip_open(in, sh->opts->inflate, &g, err)) != RK_OK) {
-            rk_err_prefix(err, "%s: ", b->where);
+            rk_err_prefix(err, "%s: ", l->where);
             return st;
         }
         in = g;
@@ -796,7 +909,7 @@ static rk_status read_file(build *b, const rk_object *o, rk_err *err)
     }
     rk_csv *csv;
     if ((st = rk_csv_open(in, &copts, &csv, err)) == RK_OK) {
-        st = read_part(b, csv, err);
+        st = read_part(l, csv, err);
         rk_csv_close(csv);
     }
     rk_in_close(in);
@@ -813,73 +926,74 @@ static const char *granularity_of(int64_t min_interval)
     return "monthly";
 }
 
-static rk_status publish(build *b, pwriter *w, rk_err *err)
+static rk_status publish(job *j, period_out *po, rk_err *err)
 {
-    shared *sh = b->sh;
-    const rk_plan *p = b->plan;
+    shared *sh = j->sh;
+    const rk_plan *p = j->plan;
+    const pstats *s = &po->st;
     char meta[4096];
     json_t *mj = json_pack("{s:s, s:i, s:s, s:s, s:s, s:s?, s:s, s:I}", "format", "reckon-segment", "version", 1,
-                           "report", p->report_name, "path", p->report_path, "period", w->period, "delivery",
-                           p->delivery_id, "fingerprint", p->fingerprint, "rows", (json_int_t)w->rows);
+                           "report", p->report_name, "path", p->report_path, "period", po->period, "delivery",
+                           p->delivery_id, "fingerprint", p->fingerprint, "rows", (json_int_t)s->rows);
     char *mt = mj ? json_dumps(mj, JSON_COMPACT) : NULL;
     snprintf(meta, sizeof meta, "%s", mt ? mt : "{}");
     free(mt);
     json_decref(mj);
-    uint64_t bytes = rk_segw_bytes(w->w);
-    rk_status st = rk_segw_finish(w->w, meta, err);
-    w->w = NULL;
+    uint64_t bytes = rk_segw_bytes(po->w);
+    rk_status st = rk_segw_finish(po->w, meta, err);
+    po->w = NULL;
     if (st != RK_OK) return st;
     rk_file_info *files = calloc(p->nfiles ? p->nfiles : 1, sizeof *files);
-    rk_payer_info *payers = calloc(w->npayers ? w->npayers : 1, sizeof *payers);
-    char (*dec)[2][64] = calloc(w->npayers ? w->npayers : 1, sizeof *dec);
+    rk_payer_info *payers = calloc(s->npayers ? s->npayers : 1, sizeof *payers);
+    char (*dec)[2][64] = calloc(s->npayers ? s->npayers : 1, sizeof *dec);
     if (!files || !payers || !dec) {
         free(files);
         free(payers);
         free(dec);
-        unlink(w->tmp);
+        unlink(po->tmp);
         return rk_err_set(err, RK_ENOMEM, "out of memory");
     }
     size_t nf = 0;
     int64_t newest = p->manifest_obj.key ? p->manifest_obj.mtime_ms : 0;
     for (size_t i = 0; i < p->nfiles; i++) {
         /* Files without a manifest: only those with rows of this period. */
-        if (!p->period && w->file_rows[i] == 0) continue;
+        if (!p->period && po->file_rows[i] == 0) continue;
         files[nf].key = p->files[i].key;
         files[nf].size = p->files[i].size;
         files[nf].mtime_ms = p->files[i].mtime_ms;
         files[nf].etag = p->files[i].etag;
-        files[nf].rows = w->file_rows[i];
+        files[nf].rows = po->file_rows[i];
         if (p->files[i].mtime_ms > newest) newest = p->files[i].mtime_ms;
         nf++;
     }
-    for (size_t i = 0; i < w->npayers; i++) {
-        rk_i128_fmt(w->payers[i].unb, 18, dec[i][0]);
-        rk_i128_fmt(w->payers[i].amort, 18, dec[i][1]);
-        payers[i].payer = w->payers[i].payer;
-        payers[i].rows = w->payers[i].rows;
+    for (size_t i = 0; i < s->npayers; i++) {
+        rk_i128_fmt(s->payers[i].unb, 18, dec[i][0]);
+        rk_i128_fmt(s->payers[i].amort, 18, dec[i][1]);
+        payers[i].payer = s->payers[i].payer;
+        payers[i].rows = s->payers[i].rows;
         payers[i].unblended = dec[i][0];
         payers[i].amortized = dec[i][1];
     }
     rk_delivery_info d = {
-        .report_id = b->report_id,
-        .period = w->period,
+        .report_id = j->report_id,
+        .period = po->period,
         .delivery_id = p->delivery_id,
         .fingerprint = p->fingerprint,
         .layout = p->layout,
-        .rows = w->rows,
+        .rows = s->rows,
         .bytes = bytes,
-        .granularity = granularity_of(w->min_interval),
-        .resource_ids = w->resource_ids,
+        .granularity = granularity_of(s->min_interval),
+        .resource_ids = s->resource_ids,
         .delivered_at = newest,
-        .currency = w->currency[0] ? w->currency : NULL,
+        .currency = s->currency[0] ? s->currency : NULL,
         .run_id = sh->run_id,
         .files = files,
         .nfiles = nf,
         .payers = payers,
-        .npayers = w->npayers,
-        .rounded = b->rounded,
+        .npayers = s->npayers,
+        .rounded = j->rounded,
     };
-    st = rk_ws_publish(sh->ws, w->tmp, w->name, &d, err);
+    st = rk_ws_publish(sh->ws, po->tmp, po->name, &d, err);
     free(files);
     free(payers);
     free(dec);
@@ -888,14 +1002,14 @@ static rk_status publish(build *b, pwriter *w, rk_err *err)
 
 /* The files must be exactly what the plan listed, before and after reading:
  * an overwrite-mode delivery rewritten meanwhile would otherwise mix parts. */
-static rk_status verify_unchanged(build *b, rk_err *err)
+static rk_status verify_unchanged(job *j, rk_err *err)
 {
-    const rk_plan *p = b->plan;
+    const rk_plan *p = j->plan;
     for (size_t i = 0; i <= p->nfiles; i++) {
         const rk_object *o = i < p->nfiles ? &p->files[i] : &p->manifest_obj;
         if (!o->key) continue;
         rk_object now;
-        rk_status st = rk_source_stat(b->sh->src, o->key, &now, err);
+        rk_status st = rk_source_stat(j->sh->src, o->key, &now, err);
         if (st != RK_OK || now.size != o->size || now.mtime_ms != o->mtime_ms ||
             (o->etag && now.etag && strcmp(o->etag, now.etag) != 0)) {
             rk_object_clear(&now);
@@ -909,71 +1023,123 @@ static rk_status verify_unchanged(build *b, rk_err *err)
     return RK_OK;
 }
 
-static void run_plan_with_source(shared *sh, const rk_plan *p, int64_t source_id)
+/* ---- a delivery ---- */
+
+/* First task of a job: find the report, and decide whether there is anything
+ * to read. Called with j->mu held. */
+static void job_init_locked(job *j)
 {
-    double t0 = now_s();
+    shared *sh = j->sh;
+    const rk_plan *p = j->plan;
     rk_err err = {0};
+    j->inited = true;
+    j->t0 = now_s();
     rk_report_ref ref = {.format = rk_fmt_name(p->fmt), .path = p->report_path, .name = p->report_name,
                          .manifest = p->manifest};
-    int64_t report_id = 0;
-    if (rk_ws_report(sh->ws, source_id, &ref, &report_id, &err) != RK_OK) {
+    if (rk_ws_report(sh->ws, sh->source_id, &ref, &j->report_id, &err) != RK_OK) {
         add_result(sh, p, p->period, RK_RES_FAILED, 0, err.msg, 0);
+        j->skip = true;
         return;
     }
     if (p->status != RK_PLAN_OK) {
         const char *status = p->status == RK_PLAN_UNSUPPORTED ? "unsupported" : "failed";
-        rk_ws_period_status(sh->ws, report_id, p->period, status, p->message, sh->run_id, &err);
-        rk_ws_problem(sh->ws, sh->run_id, report_id, p->period, status, p->message, &err);
+        rk_ws_period_status(sh->ws, j->report_id, p->period, status, p->message, sh->run_id, &err);
+        rk_ws_problem(sh->ws, sh->run_id, j->report_id, p->period, status, p->message, &err);
         add_result(sh, p, p->period, p->status == RK_PLAN_UNSUPPORTED ? RK_RES_UNSUPPORTED : RK_RES_FAILED, 0,
                    p->message, 0);
+        j->skip = true;
         return;
     }
-    if (rk_ws_is_current(sh->ws, report_id, p->period, p->fingerprint)) {
+    if (rk_ws_is_current(sh->ws, j->report_id, p->period, p->fingerprint)) {
         char **periods = NULL;
         size_t np = 0;
-        if (!p->period && rk_ws_report_periods(sh->ws, report_id, &periods, &np, &err) == RK_OK && np) {
-            for (size_t i = 0; i < np; i++) add_result(sh, p, periods[i], RK_RES_UNCHANGED, 0, NULL, now_s() - t0);
+        if (!p->period && rk_ws_report_periods(sh->ws, j->report_id, &periods, &np, &err) == RK_OK && np) {
+            for (size_t i = 0; i < np; i++) add_result(sh, p, periods[i], RK_RES_UNCHANGED, 0, NULL, now_s() - j->t0);
         } else {
-            add_result(sh, p, p->period, RK_RES_UNCHANGED, 0, NULL, now_s() - t0);
+            add_result(sh, p, p->period, RK_RES_UNCHANGED, 0, NULL, now_s() - j->t0);
         }
         for (size_t i = 0; i < np; i++) free(periods[i]);
         free(periods);
-        return;
+        j->skip = true;
     }
-    build b;
-    memset(&b, 0, sizeof b);
-    b.sh = sh;
-    b.plan = p;
-    b.report_id = report_id;
-    rk_status st = RK_OK;
-    for (size_t i = 0; i < p->nfiles && st == RK_OK; i++) {
-        b.file_idx = i;
-        st = read_file(&b, &p->files[i], &err);
+}
+
+static void job_fail(job *j, rk_status st, const rk_err *err)
+{
+    pthread_mutex_lock(&j->mu);
+    if (j->st == RK_OK) {
+        j->st = st;
+        j->err = *err;
+        __atomic_store_n(&j->failed, 1, __ATOMIC_RELAXED);
     }
-    if (st == RK_OK) st = verify_unchanged(&b, &err);
-    if (st == RK_OK && b.npw == 0 && p->period) {
+    pthread_mutex_unlock(&j->mu);
+}
+
+/* Reads one file of a job on this thread. */
+static void run_file(job *j, size_t fi)
+{
+    local l;
+    memset(&l, 0, sizeof l);
+    l.j = j;
+    l.file_idx = fi;
+    rk_err err = {0};
+    rk_status st = read_file(&l, &j->plan->files[fi], &err);
+    for (size_t i = 0; i < l.nlp; i++) {
+        lperiod *lp = l.lp[i];
+        if (st == RK_OK) st = rk_segb_close(lp->b, &err);
+        else rk_segb_discard(lp->b);
+        lp->b = NULL;
+        lp->st.rows = lp->rows;
+    }
+    pthread_mutex_lock(&j->mu);
+    for (size_t i = 0; i < l.nlp && st == RK_OK; i++) {
+        st = stats_merge(&l.lp[i]->po->st, &l.lp[i]->st, &err);
+        l.lp[i]->po->file_rows[fi] += l.lp[i]->rows;
+    }
+    j->rounded += l.rounded;
+    if (l.warning[0] && !j->warning[0]) memcpy(j->warning, l.warning, sizeof j->warning);
+    pthread_mutex_unlock(&j->mu);
+    if (st != RK_OK) job_fail(j, st, &err);
+    for (size_t i = 0; i < l.nlp; i++) {
+        stats_free(&l.lp[i]->st);
+        free(l.lp[i]->map);
+        free(l.lp[i]);
+    }
+    free(l.lp);
+}
+
+/* After the last file: publish every period, or record the failure. */
+static void job_finish(job *j)
+{
+    shared *sh = j->sh;
+    const rk_plan *p = j->plan;
+    rk_err err = j->err;
+    rk_status st = j->st;
+    if (st == RK_OK) st = verify_unchanged(j, &err);
+    if (st == RK_OK && j->npo == 0 && p->period) {
         /* A delivery with no rows is still a delivery (an empty month). */
-        pwriter *w;
-        st = pw_open(&b, p->period, &w, &err);
+        period_out *po;
+        st = po_get_locked(j, p->period, &po, &err);
     }
-    if (st == RK_OK && b.npw == 0)
+    if (st == RK_OK && j->npo == 0)
         st = rk_err_set(&err, RK_EBADDATA, "the files hold no rows, so no billing period could be found");
     size_t published = 0;
-    for (size_t i = 0; i < b.npw && st == RK_OK; i++) {
-        pwriter *w = b.pw[i];
-        uint64_t rows = w->rows;
-        st = publish(&b, w, &err);
+    for (size_t i = 0; i < j->npo && st == RK_OK; i++) {
+        period_out *po = j->po[i];
+        uint64_t rows = po->st.rows;
+        st = publish(j, po, &err);
         if (st == RK_OK) {
             char note[1200] = "";
-            if (b.warning[0]) snprintf(note, sizeof note, "%s", b.warning);
-            if (w->outside)
+            if (j->warning[0]) snprintf(note, sizeof note, "%s", j->warning);
+            if (po->st.outside)
                 snprintf(note + strlen(note), sizeof note - strlen(note),
                          "%s%llu rows have a bill/BillingPeriodStartDate outside %s (kept as delivered)",
-                         *note ? "; " : "", (unsigned long long)w->outside, w->period);
-            if (b.rounded)
-                snprintf(note + strlen(note), sizeof note - strlen(note), "%s%llu values had more than 18 decimals and were rounded",
-                         *note ? "; " : "", (unsigned long long)b.rounded);
-            add_result(sh, p, w->period, RK_RES_INGESTED, rows, *note ? note : NULL, now_s() - t0);
+                         *note ? "; " : "", (unsigned long long)po->st.outside, po->period);
+            if (j->rounded)
+                snprintf(note + strlen(note), sizeof note - strlen(note),
+                         "%s%llu values had more than 18 decimals and were rounded", *note ? "; " : "",
+                         (unsigned long long)j->rounded);
+            add_result(sh, p, po->period, RK_RES_INGESTED, rows, *note ? note : NULL, now_s() - j->t0);
             published++;
         }
     }
@@ -989,50 +1155,88 @@ static void run_plan_with_source(shared *sh, const rk_plan *p, int64_t source_id
         if (p->period) {
             rk_buf_puts(&pb, p->period);
         } else {
-            rk_ws_report_periods(sh->ws, report_id, &cur, &ncur, &e2);
+            rk_ws_report_periods(sh->ws, j->report_id, &cur, &ncur, &e2);
             for (size_t i = 0; i < ncur; i++) rk_buf_printf(&pb, "%s%s", pb.len ? "," : "", cur[i]);
-            for (size_t i = published; i < b.npw; i++) {
+            for (size_t i = published; i < j->npo; i++) {
                 bool dup = false;
-                for (size_t j = 0; j < ncur; j++) dup = dup || strcmp(cur[j], b.pw[i]->period) == 0;
-                if (!dup) rk_buf_printf(&pb, "%s%s", pb.len ? "," : "", b.pw[i]->period);
+                for (size_t k = 0; k < ncur; k++) dup = dup || strcmp(cur[k], j->po[i]->period) == 0;
+                if (!dup) rk_buf_printf(&pb, "%s%s", pb.len ? "," : "", j->po[i]->period);
             }
         }
         if (pb.len == 0) {
-            rk_ws_period_status(sh->ws, report_id, NULL, "failed", err.msg, sh->run_id, &e2);
+            rk_ws_period_status(sh->ws, j->report_id, NULL, "failed", err.msg, sh->run_id, &e2);
         } else {
             char *list = rk_strdup(pb.p);
-            for (char *tok = strtok(list, ","); tok; tok = strtok(NULL, ","))
-                rk_ws_period_status(sh->ws, report_id, tok, "failed", err.msg, sh->run_id, &e2);
+            char *save = NULL;
+            for (char *tok = strtok_r(list, ",", &save); tok; tok = strtok_r(NULL, ",", &save))
+                rk_ws_period_status(sh->ws, j->report_id, tok, "failed", err.msg, sh->run_id, &e2);
             free(list);
         }
-        rk_ws_problem(sh->ws, sh->run_id, report_id, pb.len ? pb.p : NULL, "failed", err.msg, &e2);
-        add_result(sh, p, pb.len ? pb.p : NULL, RK_RES_FAILED, 0, err.msg, now_s() - t0);
+        rk_ws_problem(sh->ws, sh->run_id, j->report_id, pb.len ? pb.p : NULL, "failed", err.msg, &e2);
+        add_result(sh, p, pb.len ? pb.p : NULL, RK_RES_FAILED, 0, err.msg, now_s() - j->t0);
         for (size_t i = 0; i < ncur; i++) free(cur[i]);
         free(cur);
         rk_buf_free(&pb);
     }
-    for (size_t i = 0; i < b.npw; i++) pw_free(b.pw[i]);
-    free(b.pw);
-    for (size_t i = 0; i < b.ncols; i++) free(b.cols[i].name);
-    free(b.cols);
 }
 
-typedef struct worker_arg {
-    shared *sh;
-    int64_t source_id;
-} worker_arg;
+static void job_free(job *j)
+{
+    for (size_t i = 0; i < j->npo; i++) {
+        if (j->po[i]->w) rk_segw_abort(j->po[i]->w);
+        stats_free(&j->po[i]->st);
+        free(j->po[i]->file_rows);
+        free(j->po[i]);
+    }
+    free(j->po);
+    for (size_t i = 0; i < j->ncols; i++) {
+        free(j->cols[i]->name);
+        free(j->cols[i]);
+    }
+    free(j->cols);
+    pthread_mutex_destroy(&j->mu);
+}
+
+/* ---- the workers ---- */
+
+/* Takes the next (job, task): the first job with tasks left, so both threads
+ * work on the biggest delivery until it has no file left. */
+static bool next_task(shared *sh, job **jo, size_t *task)
+{
+    bool found = false;
+    pthread_mutex_lock(&sh->mu);
+    while (sh->cursor < sh->njobs) {
+        job *j = &sh->jobs[sh->cursor];
+        if (j->next_task < j->ntasks) {
+            *jo = j;
+            *task = j->next_task++;
+            found = true;
+            break;
+        }
+        sh->cursor++;
+    }
+    pthread_mutex_unlock(&sh->mu);
+    return found;
+}
 
 static void *worker(void *arg)
 {
-    worker_arg *wa = arg;
-    shared *sh = wa->sh;
-    for (;;) {
-        pthread_mutex_lock(&sh->mu);
-        size_t i = sh->next_plan++;
-        pthread_mutex_unlock(&sh->mu);
-        if (i >= sh->disc->nplans) break;
-        run_plan_with_source(sh, &sh->disc->plans[i], wa->source_id);
-        __atomic_add_fetch(&sh->plans_done, 1, __ATOMIC_RELAXED);
+    shared *sh = arg;
+    job *j;
+    size_t task;
+    while (next_task(sh, &j, &task)) {
+        pthread_mutex_lock(&j->mu);
+        if (!j->inited) job_init_locked(j);
+        bool skip = j->skip || j->st != RK_OK;
+        pthread_mutex_unlock(&j->mu);
+        if (!skip && task < j->plan->nfiles) run_file(j, task);
+        pthread_mutex_lock(&j->mu);
+        bool last = ++j->done_tasks == j->ntasks;
+        pthread_mutex_unlock(&j->mu);
+        if (last) {
+            if (!j->skip) job_finish(j);
+            __atomic_add_fetch(&sh->plans_done, 1, __ATOMIC_RELAXED);
+        }
     }
     return NULL;
 }
@@ -1091,22 +1295,30 @@ rk_status rk_ingest(rk_ws *ws, rk_source *src, const rk_ingest_opts *opts, rk_in
     sh.opts = opts;
     sh.disc = &out->disc;
     sh.run_id = run_id;
+    sh.source_id = source_id;
     sh.plans_total = (unsigned)out->disc.nplans;
-    for (size_t i = 0; i < out->disc.nplans; i++)
-        for (size_t j = 0; j < out->disc.plans[i].nfiles; j++) sh.bytes_total += out->disc.plans[i].files[j].size;
+    sh.njobs = out->disc.nplans;
+    sh.jobs = calloc(sh.njobs ? sh.njobs : 1, sizeof *sh.jobs);
+    if (!sh.jobs) return rk_err_set(err, RK_ENOMEM, "out of memory");
+    for (size_t i = 0; i < sh.njobs; i++) {
+        job *j = &sh.jobs[i];
+        j->sh = &sh;
+        j->plan = &out->disc.plans[i];
+        pthread_mutex_init(&j->mu, NULL);
+        j->ntasks = (j->plan->status == RK_PLAN_OK && j->plan->nfiles) ? j->plan->nfiles : 1;
+        for (size_t f = 0; f < j->plan->nfiles; f++) sh.bytes_total += j->plan->files[f].size;
+    }
     pthread_mutex_init(&sh.mu, NULL);
 
     int threads = opts->threads > 0 ? opts->threads : (int)sysconf(_SC_NPROCESSORS_ONLN);
     if (threads < 1) threads = 1;
-    if ((size_t)threads > out->disc.nplans) threads = out->disc.nplans ? (int)out->disc.nplans : 1;
     pthread_t prog;
     bool have_prog = opts->progress && pthread_create(&prog, NULL, progress_thread, &sh) == 0;
-    worker_arg wa = {&sh, source_id};
     pthread_t *tids = calloc((size_t)threads, sizeof *tids);
     int started = 0;
     for (int i = 1; tids && i < threads; i++)
-        if (pthread_create(&tids[i], NULL, worker, &wa) == 0) started = i;
-    worker(&wa);
+        if (pthread_create(&tids[i], NULL, worker, &sh) == 0) started = i;
+    worker(&sh);
     for (int i = 1; i <= started; i++) pthread_join(tids[i], NULL);
     free(tids);
     sh.stop_progress = 1;
@@ -1116,6 +1328,8 @@ rk_status rk_ingest(rk_ws *ws, rk_source *src, const rk_ingest_opts *opts, rk_in
                                  .plans_done = sh.plans_done, .plans_total = sh.plans_total};
         opts->progress(opts->progress_ctx, &pr, true);
     }
+    for (size_t i = 0; i < sh.njobs; i++) job_free(&sh.jobs[i]);
+    free(sh.jobs);
     pthread_mutex_destroy(&sh.mu);
 
     out->v = sh.res;

@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/mman.h>
@@ -37,7 +38,6 @@
 
 #define MAGIC "RKSEG001"
 #define END_MAGIC "RKSEGEND"
-#define WBUF (1u << 20)
 #define BLOCK_DICT_BYTES (64u << 20) /* flush a block early past this */
 
 typedef struct chunkref {
@@ -47,9 +47,30 @@ typedef struct chunkref {
     int64_t min, max;
 } chunkref;
 
-typedef struct wcol {
+/* A column of the file: its name, type and the chunks written so far. */
+typedef struct fcol {
     char *name;
     rk_coltype type;
+    chunkref *chunks;
+    size_t nchunks, ccap;
+} fcol;
+
+struct rk_segw {
+    pthread_mutex_t mu;
+    char *path;
+    int fd;
+    uint64_t fileoff;
+    fcol *cols;
+    size_t ncols, colcap;
+    uint64_t rows;
+    uint32_t *block_rows;
+    size_t nblocks, bcap;
+};
+
+/* A column's block under construction, in one builder. */
+typedef struct bcol {
+    rk_coltype type;
+    bool known;
     uint32_t n;      /* rows filled in the current block */
     uint32_t any;    /* non-null values in the current block */
     uint64_t setrow; /* row number (+1) last set, for first-wins */
@@ -58,7 +79,7 @@ typedef struct wcol {
     uint32_t *ht; /* open addressing: slot -> id (0 empty) */
     uint32_t htmask;
     uint64_t *hashes; /* per id-1 */
-    uint32_t *off;    /* per id-1: start in bytes; off[ndict] = blen */
+    uint32_t *off;    /* off[id] = end of string id in bytes; off[0] = 0 */
     uint32_t ndict, dcap;
     char *bytes;
     size_t blen, bcap;
@@ -68,83 +89,91 @@ typedef struct wcol {
     uint8_t *e; /* 0xFF: value is in big[] */
     uint8_t *nul;
     rk_i128 *big;
-    /* directory */
-    chunkref *chunks;
-    size_t nchunks, ccap;
-} wcol;
+} bcol;
 
-struct rk_segw {
-    char *path;
-    int fd;
-    uint8_t *buf;
-    size_t blen;
-    uint64_t fileoff;
-    wcol *cols;
-    size_t ncols, colcap;
-    uint32_t brow; /* rows in the current block */
-    uint64_t rows;
-    uint32_t *block_rows;
-    size_t nblocks, bcap;
+/* Growable output bytes for one encoded block. */
+typedef struct obuf {
+    uint8_t *p;
+    size_t len, cap;
+    bool oom;
+} obuf;
+
+typedef struct pending {
+    int col;
+    size_t off;
+    uint32_t len;
+    int64_t min, max;
+} pending;
+
+struct rk_segb {
+    rk_segw *w;
+    bcol *cols;
+    size_t ncols;
+    uint32_t brow;
+    uint64_t row; /* rows ended by this builder */
     size_t dict_bytes;
+    obuf out;
+    pending *pend;
+    size_t npend, pcap;
     rk_status failed;
     rk_err ferr;
 };
 
-/* ---- buffered output ---- */
+/* ---- output bytes ---- */
 
-static rk_status wflush(rk_segw *w, rk_err *err)
+static void oput(obuf *o, const void *p, size_t n)
 {
-    size_t done = 0;
-    while (done < w->blen) {
-        ssize_t n = write(w->fd, w->buf + done, w->blen - done);
-        if (n < 0) {
-            if (errno == EINTR) continue;
-            return rk_err_set(err, RK_EIO, "cannot write %s: %s", w->path, strerror(errno));
+    if (o->oom || n == 0) return;
+    if (o->len + n > o->cap) {
+        size_t nc = o->cap ? o->cap : 1u << 20;
+        while (nc < o->len + n) nc *= 2;
+        uint8_t *q = realloc(o->p, nc);
+        if (!q) {
+            o->oom = true;
+            return;
         }
-        done += (size_t)n;
+        o->p = q;
+        o->cap = nc;
     }
-    w->blen = 0;
-    return RK_OK;
+    memcpy(o->p + o->len, p, n);
+    o->len += n;
 }
 
-static rk_status wput(rk_segw *w, const void *p, size_t n, rk_err *err)
-{
-    const uint8_t *s = p;
-    w->fileoff += n;
-    while (n) {
-        size_t room = WBUF - w->blen;
-        size_t k = n < room ? n : room;
-        memcpy(w->buf + w->blen, s, k);
-        w->blen += k;
-        s += k;
-        n -= k;
-        if (w->blen == WBUF) RK_TRY(wflush(w, err));
-    }
-    return RK_OK;
-}
-
-static rk_status wpad(rk_segw *w, size_t align, rk_err *err)
+static void opad(obuf *o, size_t align)
 {
     static const uint8_t zeros[16];
-    size_t r = w->fileoff % align;
-    return r ? wput(w, zeros, align - r, err) : RK_OK;
+    size_t r = o->len % align;
+    if (r) oput(o, zeros, align - r);
 }
 
-static rk_status wu8(rk_segw *w, uint8_t v, rk_err *err) { return wput(w, &v, 1, err); }
-static rk_status wu32(rk_segw *w, uint32_t v, rk_err *err) { return wput(w, &v, 4, err); }
-static rk_status wu64(rk_segw *w, uint64_t v, rk_err *err) { return wput(w, &v, 8, err); }
+static void ou8(obuf *o, uint8_t v) { oput(o, &v, 1); }
+static void ou32(obuf *o, uint32_t v) { oput(o, &v, 4); }
+static void ou64(obuf *o, uint64_t v) { oput(o, &v, 8); }
 
-/* ---- writer ---- */
+static rk_status write_all(int fd, const char *path, const void *p, size_t n, rk_err *err)
+{
+    const uint8_t *s = p;
+    while (n) {
+        ssize_t k = write(fd, s, n);
+        if (k < 0) {
+            if (errno == EINTR) continue;
+            return rk_err_set(err, RK_EIO, "cannot write %s: %s", path, strerror(errno));
+        }
+        s += k;
+        n -= (size_t)k;
+    }
+    return RK_OK;
+}
+
+/* ---- the file ---- */
 
 rk_status rk_segw_create(const char *path, rk_segw **out, rk_err *err)
 {
     rk_segw *w = calloc(1, sizeof *w);
     if (!w) return rk_err_set(err, RK_ENOMEM, "out of memory");
+    pthread_mutex_init(&w->mu, NULL);
     w->path = rk_strdup(path);
-    w->buf = malloc(WBUF);
-    if (!w->path || !w->buf) {
-        free(w->path);
-        free(w->buf);
+    if (!w->path) {
         free(w);
         return rk_err_set(err, RK_ENOMEM, "out of memory");
     }
@@ -152,22 +181,85 @@ rk_status rk_segw_create(const char *path, rk_segw **out, rk_err *err)
     if (w->fd < 0) {
         rk_status st = rk_err_set(err, RK_EIO, "cannot create %s: %s", path, strerror(errno));
         free(w->path);
-        free(w->buf);
         free(w);
         return st;
     }
-    rk_status st = wput(w, MAGIC, 8, err);
+    rk_status st = write_all(w->fd, path, MAGIC, 8, err);
     if (st != RK_OK) {
         rk_segw_abort(w);
         return st;
     }
+    w->fileoff = 8;
     *out = w;
     return RK_OK;
 }
 
-static void free_col(wcol *c)
+static void free_writer(rk_segw *w)
 {
-    free(c->name);
+    for (size_t i = 0; i < w->ncols; i++) {
+        free(w->cols[i].name);
+        free(w->cols[i].chunks);
+    }
+    free(w->cols);
+    free(w->block_rows);
+    free(w->path);
+    pthread_mutex_destroy(&w->mu);
+    free(w);
+}
+
+int rk_segw_column(rk_segw *w, const char *name, rk_coltype type, rk_err *err)
+{
+    pthread_mutex_lock(&w->mu);
+    int id = -1;
+    for (size_t i = 0; i < w->ncols; i++) {
+        if (strcmp(w->cols[i].name, name) == 0) {
+            if (w->cols[i].type != type) rk_err_set(err, RK_EBADDATA, "column %s holds both text and numbers", name);
+            else id = (int)i;
+            pthread_mutex_unlock(&w->mu);
+            return id;
+        }
+    }
+    if (RK_GROW(w->cols, w->colcap, w->ncols + 1) == RK_OK) {
+        fcol *c = &w->cols[w->ncols];
+        memset(c, 0, sizeof *c);
+        c->name = rk_strdup(name);
+        c->type = type;
+        if (c->name) id = (int)w->ncols++;
+    }
+    if (id < 0) rk_err_set(err, RK_ENOMEM, "out of memory");
+    pthread_mutex_unlock(&w->mu);
+    return id;
+}
+
+uint64_t rk_segw_rows(rk_segw *w)
+{
+    pthread_mutex_lock(&w->mu);
+    uint64_t r = w->rows;
+    pthread_mutex_unlock(&w->mu);
+    return r;
+}
+
+uint64_t rk_segw_bytes(rk_segw *w)
+{
+    pthread_mutex_lock(&w->mu);
+    uint64_t r = w->fileoff;
+    pthread_mutex_unlock(&w->mu);
+    return r;
+}
+
+/* ---- builders ---- */
+
+rk_status rk_segb_open(rk_segw *w, rk_segb **out, rk_err *err)
+{
+    rk_segb *b = calloc(1, sizeof *b);
+    if (!b) return rk_err_set(err, RK_ENOMEM, "out of memory");
+    b->w = w;
+    *out = b;
+    return RK_OK;
+}
+
+static void free_bcol(bcol *c)
+{
     free(c->ids);
     free(c->ht);
     free(c->hashes);
@@ -177,70 +269,64 @@ static void free_col(wcol *c)
     free(c->e);
     free(c->nul);
     free(c->big);
-    free(c->chunks);
 }
 
-static void free_writer(rk_segw *w)
+void rk_segb_discard(rk_segb *b)
 {
-    for (size_t i = 0; i < w->ncols; i++) free_col(&w->cols[i]);
-    free(w->cols);
-    free(w->block_rows);
-    free(w->buf);
-    free(w->path);
-    free(w);
+    if (!b) return;
+    for (size_t i = 0; i < b->ncols; i++) free_bcol(&b->cols[i]);
+    free(b->cols);
+    free(b->out.p);
+    free(b->pend);
+    free(b);
 }
 
-int rk_segw_column(rk_segw *w, const char *name, rk_coltype type, rk_err *err)
+static void fail(rk_segb *b, rk_status st, const char *msg)
 {
-    for (size_t i = 0; i < w->ncols; i++) {
-        if (strcmp(w->cols[i].name, name) == 0) {
-            if (w->cols[i].type != type) {
-                rk_err_set(err, RK_EBADDATA, "column %s holds both text and numbers", name);
-                return -1;
-            }
-            return (int)i;
-        }
+    if (b->failed == RK_OK) {
+        b->failed = st;
+        rk_err_set(&b->ferr, st, "%s", msg);
     }
-    if (RK_GROW(w->cols, w->colcap, w->ncols + 1) != RK_OK) goto nomem;
-    wcol *c = &w->cols[w->ncols];
-    memset(c, 0, sizeof *c);
-    c->name = rk_strdup(name);
-    c->type = type;
-    if (!c->name) goto nomem;
-    if (type == RK_COL_STR) {
+}
+
+/* The builder's state for column col, created on first use (a column may be
+ * registered by another thread after this builder started). */
+static bcol *bcol_of(rk_segb *b, int col)
+{
+    if ((size_t)col >= b->ncols) {
+        size_t nn = b->ncols ? b->ncols : 64;
+        while (nn <= (size_t)col) nn *= 2;
+        bcol *nc = realloc(b->cols, nn * sizeof *nc);
+        if (!nc) return NULL;
+        memset(nc + b->ncols, 0, (nn - b->ncols) * sizeof *nc);
+        b->cols = nc;
+        b->ncols = nn;
+    }
+    bcol *c = &b->cols[col];
+    if (c->known) return c;
+    pthread_mutex_lock(&b->w->mu);
+    c->type = b->w->cols[col].type;
+    pthread_mutex_unlock(&b->w->mu);
+    if (c->type == RK_COL_STR) {
         c->ids = malloc(RK_SEG_BLOCK_ROWS * sizeof *c->ids);
         c->htmask = 255;
-        c->ht = calloc(c->htmask + 1, sizeof *c->ht);
+        c->ht = calloc((size_t)c->htmask + 1, sizeof *c->ht);
         c->dcap = 128;
         c->hashes = malloc(c->dcap * sizeof *c->hashes);
         c->off = malloc((c->dcap + 1) * sizeof *c->off);
-        if (!c->ids || !c->ht || !c->hashes || !c->off) {
-            free_col(c);
-            goto nomem;
-        }
+        if (!c->ids || !c->ht || !c->hashes || !c->off) return NULL;
         c->off[0] = 0;
     } else {
         c->m = malloc(RK_SEG_BLOCK_ROWS * sizeof *c->m);
         c->e = malloc(RK_SEG_BLOCK_ROWS);
         c->nul = malloc(RK_SEG_BLOCK_ROWS);
-        if (!c->m || !c->e || !c->nul) {
-            free_col(c);
-            goto nomem;
-        }
+        if (!c->m || !c->e || !c->nul) return NULL;
     }
-    /* A column first seen mid-block is null for the rows before. */
-    w->ncols++;
-    return (int)(w->ncols - 1);
-nomem:
-    rk_err_set(err, RK_ENOMEM, "out of memory");
-    return -1;
+    c->known = true;
+    return c;
 }
 
-rk_coltype rk_segw_coltype(const rk_segw *w, int col) { return w->cols[col].type; }
-
-bool rk_segw_is_set(const rk_segw *w, int col) { return w->cols[col].setrow == w->rows + 1; }
-
-static void fill_nulls(wcol *c, uint32_t upto)
+static void fill_nulls(bcol *c, uint32_t upto)
 {
     if (c->type == RK_COL_STR) {
         while (c->n < upto) c->ids[c->n++] = 0;
@@ -249,15 +335,7 @@ static void fill_nulls(wcol *c, uint32_t upto)
     }
 }
 
-static void fail(rk_segw *w, rk_status st, const char *msg)
-{
-    if (w->failed == RK_OK) {
-        w->failed = st;
-        rk_err_set(&w->ferr, st, "%s", msg);
-    }
-}
-
-static bool dict_grow(wcol *c)
+static bool dict_grow(bcol *c)
 {
     uint32_t ncap = c->dcap * 2;
     uint64_t *h = realloc(c->hashes, ncap * sizeof *h);
@@ -282,13 +360,17 @@ static bool dict_grow(wcol *c)
     return true;
 }
 
-void rk_segw_set_str(rk_segw *w, int col, const char *p, size_t n)
+void rk_segb_set_str(rk_segb *b, int col, const char *p, size_t n)
 {
-    wcol *c = &w->cols[col];
-    if (c->setrow == w->rows + 1) return;
     if (n == 0) return; /* null: filled at end of row */
-    c->setrow = w->rows + 1;
-    if (c->n < w->brow) fill_nulls(c, w->brow);
+    bcol *c = bcol_of(b, col);
+    if (!c) {
+        fail(b, RK_ENOMEM, "out of memory");
+        return;
+    }
+    if (c->setrow == b->row + 1) return;
+    c->setrow = b->row + 1;
+    if (c->n < b->brow) fill_nulls(c, b->brow);
     uint32_t id = c->last_id;
     if (id && c->off[id] - c->off[id - 1] == n && memcmp(c->bytes + c->off[id - 1], p, n) == 0) {
         c->ids[c->n++] = id;
@@ -306,7 +388,7 @@ void rk_segw_set_str(rk_segw *w, int col, const char *p, size_t n)
         s = (s + 1) & c->htmask;
     }
     if (n > UINT32_MAX - c->blen) {
-        fail(w, RK_ELIMIT, "a block's text is larger than 4 GiB");
+        fail(b, RK_ELIMIT, "a block's text is larger than 4 GiB");
         c->ids[c->n++] = 0;
         return;
     }
@@ -321,11 +403,10 @@ void rk_segw_set_str(rk_segw *w, int col, const char *p, size_t n)
     }
     memcpy(c->bytes + c->blen, p, n);
     c->blen += n;
-    w->dict_bytes += n;
+    b->dict_bytes += n;
     id = ++c->ndict;
     c->hashes[id - 1] = h;
     c->off[id] = (uint32_t)c->blen;
-    if (id == 1) c->off[0] = 0;
     /* re-find the slot: dict_grow may have rehashed */
     s = (uint32_t)h & c->htmask;
     while (c->ht[s]) s = (s + 1) & c->htmask;
@@ -336,16 +417,20 @@ found:
     c->any++;
     return;
 nomem:
-    fail(w, RK_ENOMEM, "out of memory");
+    fail(b, RK_ENOMEM, "out of memory");
     c->ids[c->n++] = 0;
 }
 
-void rk_segw_set_dec(rk_segw *w, int col, rk_dec v)
+void rk_segb_set_dec(rk_segb *b, int col, rk_dec v)
 {
-    wcol *c = &w->cols[col];
-    if (c->setrow == w->rows + 1) return;
-    c->setrow = w->rows + 1;
-    if (c->n < w->brow) fill_nulls(c, w->brow);
+    bcol *c = bcol_of(b, col);
+    if (!c) {
+        fail(b, RK_ENOMEM, "out of memory");
+        return;
+    }
+    if (c->setrow == b->row + 1) return;
+    c->setrow = b->row + 1;
+    if (c->n < b->brow) fill_nulls(c, b->brow);
     uint32_t i = c->n++;
     c->nul[i] = 0;
     c->any++;
@@ -357,7 +442,7 @@ void rk_segw_set_dec(rk_segw *w, int col, rk_dec v)
     if (!c->big) {
         c->big = malloc(RK_SEG_BLOCK_ROWS * sizeof *c->big);
         if (!c->big) {
-            fail(w, RK_ENOMEM, "out of memory");
+            fail(b, RK_ENOMEM, "out of memory");
             c->nul[i] = 1;
             return;
         }
@@ -366,35 +451,26 @@ void rk_segw_set_dec(rk_segw *w, int col, rk_dec v)
     c->e[i] = 0xFF;
 }
 
-void rk_segw_set_time(rk_segw *w, int col, int64_t ms)
-{
-    rk_segw_set_dec(w, col, (rk_dec){ms, 0});
-}
+void rk_segb_set_time(rk_segb *b, int col, int64_t ms) { rk_segb_set_dec(b, col, (rk_dec){ms, 0}); }
 
 /* ---- block encoding ---- */
 
-static rk_status add_chunkref(wcol *c, uint32_t block, uint64_t off, uint32_t len, int64_t mn,
-                              int64_t mx, rk_err *err)
-{
-    if (RK_GROW(c->chunks, c->ccap, c->nchunks + 1) != RK_OK)
-        return rk_err_set(err, RK_ENOMEM, "out of memory");
-    c->chunks[c->nchunks++] = (chunkref){block, off, len, mn, mx};
-    return RK_OK;
-}
-
-static rk_status encode_str(rk_segw *w, wcol *c, uint32_t rows, rk_err *err)
+static void encode_str(obuf *o, bcol *c, uint32_t rows)
 {
     int idw = c->ndict < 256 ? 1 : c->ndict < 65536 ? 2 : 4;
-    RK_TRY(wu8(w, 1, err));
-    RK_TRY(wu32(w, rows, err));
-    RK_TRY(wu32(w, c->ndict, err));
-    RK_TRY(wu32(w, (uint32_t)c->blen, err));
-    RK_TRY(wu8(w, (uint8_t)idw, err));
-    RK_TRY(wput(w, "\0\0", 2, err));
-    RK_TRY(wput(w, c->off, (c->ndict + 1) * sizeof *c->off, err));
-    RK_TRY(wput(w, c->bytes, c->blen, err));
-    RK_TRY(wpad(w, 4, err));
-    if (idw == 4) return wput(w, c->ids, rows * 4u, err);
+    ou8(o, 1);
+    ou32(o, rows);
+    ou32(o, c->ndict);
+    ou32(o, (uint32_t)c->blen);
+    ou8(o, (uint8_t)idw);
+    oput(o, "\0\0", 2);
+    oput(o, c->off, (c->ndict + 1) * sizeof *c->off);
+    oput(o, c->bytes, c->blen);
+    opad(o, 4);
+    if (idw == 4) {
+        oput(o, c->ids, rows * 4u);
+        return;
+    }
     uint8_t tmp[4096];
     size_t k = 0;
     for (uint32_t i = 0; i < rows; i++) {
@@ -407,11 +483,11 @@ static rk_status encode_str(rk_segw *w, wcol *c, uint32_t rows, rk_err *err)
             k += 2;
         }
         if (k + 2 > sizeof tmp) {
-            RK_TRY(wput(w, tmp, k, err));
+            oput(o, tmp, k);
             k = 0;
         }
     }
-    return wput(w, tmp, k, err);
+    oput(o, tmp, k);
 }
 
 static int width_for(uint64_t range)
@@ -423,8 +499,7 @@ static int width_for(uint64_t range)
     return 8;
 }
 
-static rk_status encode_dec(rk_segw *w, wcol *c, uint32_t rows, int64_t *mn_out, int64_t *mx_out,
-                            rk_err *err)
+static void encode_dec(obuf *o, bcol *c, uint32_t rows, int64_t *mn_out, int64_t *mx_out)
 {
     bool nulls = c->any < rows, big = false;
     int scale = 0;
@@ -458,28 +533,28 @@ static rk_status encode_dec(rk_segw *w, wcol *c, uint32_t rows, int64_t *mn_out,
             if (c->nul[i]) nb[i >> 3] |= (uint8_t)(1u << (i & 7));
     }
     if (big) {
-        RK_TRY(wu8(w, 3, err));
-        RK_TRY(wu32(w, rows, err));
-        RK_TRY(wu8(w, nulls, err));
-        RK_TRY(wput(w, "\0\0", 2, err));
-        if (nulls) RK_TRY(wput(w, nb, nbytes, err));
+        ou8(o, 3);
+        ou32(o, rows);
+        ou8(o, nulls);
+        oput(o, "\0\0", 2);
+        if (nulls) oput(o, nb, nbytes);
         for (uint32_t i = 0; i < rows; i++) {
             rk_i128 v = 0;
             if (!c->nul[i]) v = c->e[i] == 0xFF ? c->big[i] : (rk_i128)c->m[i] * rk_pow10_128[RK_DEC_MAXE - c->e[i]];
-            RK_TRY(wput(w, &v, 16, err));
+            oput(o, &v, 16);
         }
         *mn_out = *mx_out = 0;
-        return RK_OK;
+        return;
     }
     uint64_t range = (uint64_t)mx - (uint64_t)mn;
     int width = width_for(range);
-    RK_TRY(wu8(w, 2, err));
-    RK_TRY(wu32(w, rows, err));
-    RK_TRY(wu8(w, (uint8_t)scale, err));
-    RK_TRY(wu8(w, (uint8_t)width, err));
-    RK_TRY(wu8(w, nulls, err));
-    RK_TRY(wu64(w, (uint64_t)mn, err));
-    if (nulls) RK_TRY(wput(w, nb, nbytes, err));
+    ou8(o, 2);
+    ou32(o, rows);
+    ou8(o, (uint8_t)scale);
+    ou8(o, (uint8_t)width);
+    ou8(o, nulls);
+    ou64(o, (uint64_t)mn);
+    if (nulls) oput(o, nb, nbytes);
     if (width) {
         uint8_t tmp[8192];
         size_t k = 0;
@@ -488,33 +563,37 @@ static rk_status encode_dec(rk_segw *w, wcol *c, uint32_t rows, int64_t *mn_out,
             memcpy(tmp + k, &x, (size_t)width); /* little-endian: low bytes first */
             k += (size_t)width;
             if (k + 8 > sizeof tmp) {
-                RK_TRY(wput(w, tmp, k, err));
+                oput(o, tmp, k);
                 k = 0;
             }
         }
-        RK_TRY(wput(w, tmp, k, err));
+        oput(o, tmp, k);
     }
     *mn_out = mn;
     *mx_out = mx;
-    return RK_OK;
 }
 
-static rk_status flush_block(rk_segw *w, rk_err *err)
+/* Encodes the current block on this thread, then appends it to the file. */
+static rk_status flush_block(rk_segb *b, rk_err *err)
 {
-    uint32_t rows = w->brow;
+    uint32_t rows = b->brow;
     if (rows == 0) return RK_OK;
-    uint32_t block = (uint32_t)w->nblocks;
-    for (size_t k = 0; k < w->ncols; k++) {
-        wcol *c = &w->cols[k];
+    obuf *o = &b->out;
+    o->len = 0;
+    b->npend = 0;
+    for (size_t k = 0; k < b->ncols; k++) {
+        bcol *c = &b->cols[k];
+        if (!c->known) continue;
         if (c->n < rows) fill_nulls(c, rows);
         if (c->any) {
-            RK_TRY(wpad(w, 8, err));
-            uint64_t start = w->fileoff;
+            opad(o, 8);
+            size_t start = o->len;
             int64_t mn = 0, mx = 0;
-            if (c->type == RK_COL_STR) RK_TRY(encode_str(w, c, rows, err));
-            else RK_TRY(encode_dec(w, c, rows, &mn, &mx, err));
+            if (c->type == RK_COL_STR) encode_str(o, c, rows);
+            else encode_dec(o, c, rows, &mn, &mx);
             if (c->type != RK_COL_TIME) mn = mx = 0;
-            RK_TRY(add_chunkref(c, block, start, (uint32_t)(w->fileoff - start), mn, mx, err));
+            if (RK_GROW(b->pend, b->pcap, b->npend + 1) != RK_OK) return rk_err_set(err, RK_ENOMEM, "out of memory");
+            b->pend[b->npend++] = (pending){(int)k, start, (uint32_t)(o->len - start), mn, mx};
         }
         c->n = 0;
         c->any = 0;
@@ -525,92 +604,113 @@ static rk_status flush_block(rk_segw *w, rk_err *err)
             c->last_id = 0;
         }
     }
-    if (RK_GROW(w->block_rows, w->bcap, w->nblocks + 1) != RK_OK)
-        return rk_err_set(err, RK_ENOMEM, "out of memory");
-    w->block_rows[w->nblocks++] = rows;
-    w->brow = 0;
-    w->dict_bytes = 0;
-    return RK_OK;
-}
-
-rk_status rk_segw_end_row(rk_segw *w, rk_err *err)
-{
-    if (w->failed) {
-        if (err) *err = w->ferr;
-        return w->failed;
+    b->brow = 0;
+    b->dict_bytes = 0;
+    if (o->oom) return rk_err_set(err, RK_ENOMEM, "out of memory");
+    rk_segw *w = b->w;
+    pthread_mutex_lock(&w->mu);
+    rk_status st = RK_OK;
+    static const uint8_t zeros[8];
+    uint64_t pad = (8 - w->fileoff % 8) % 8;
+    if (pad) st = write_all(w->fd, w->path, zeros, (size_t)pad, err);
+    uint64_t base = w->fileoff + pad;
+    if (st == RK_OK) st = write_all(w->fd, w->path, o->p, o->len, err);
+    if (st == RK_OK && RK_GROW(w->block_rows, w->bcap, w->nblocks + 1) != RK_OK)
+        st = rk_err_set(err, RK_ENOMEM, "out of memory");
+    uint32_t block = (uint32_t)w->nblocks;
+    for (size_t i = 0; i < b->npend && st == RK_OK; i++) {
+        fcol *fc = &w->cols[b->pend[i].col];
+        if (RK_GROW(fc->chunks, fc->ccap, fc->nchunks + 1) != RK_OK) {
+            st = rk_err_set(err, RK_ENOMEM, "out of memory");
+            break;
+        }
+        fc->chunks[fc->nchunks++] =
+            (chunkref){block, base + b->pend[i].off, b->pend[i].len, b->pend[i].min, b->pend[i].max};
     }
-    w->brow++;
-    w->rows++;
-    if (w->brow == RK_SEG_BLOCK_ROWS || w->dict_bytes > BLOCK_DICT_BYTES) return flush_block(w, err);
+    if (st == RK_OK) {
+        w->block_rows[w->nblocks++] = rows;
+        w->rows += rows;
+        w->fileoff = base + o->len;
+    }
+    pthread_mutex_unlock(&w->mu);
+    return st;
+}
+
+rk_status rk_segb_end_row(rk_segb *b, rk_err *err)
+{
+    if (b->failed) {
+        if (err) *err = b->ferr;
+        return b->failed;
+    }
+    b->brow++;
+    b->row++;
+    if (b->brow == RK_SEG_BLOCK_ROWS || b->dict_bytes > BLOCK_DICT_BYTES) return flush_block(b, err);
     return RK_OK;
 }
 
-uint64_t rk_segw_rows(const rk_segw *w) { return w->rows; }
-uint64_t rk_segw_bytes(const rk_segw *w) { return w->fileoff; }
+rk_status rk_segb_close(rk_segb *b, rk_err *err)
+{
+    if (!b) return RK_OK;
+    rk_status st = b->failed;
+    if (st != RK_OK) {
+        if (err) *err = b->ferr;
+    } else {
+        st = flush_block(b, err);
+    }
+    rk_segb_discard(b);
+    return st;
+}
 
 rk_status rk_segw_finish(rk_segw *w, const char *meta, rk_err *err)
 {
-    rk_status st = w->failed;
-    if (st != RK_OK) {
-        if (err) *err = w->ferr;
-        rk_segw_abort(w);
-        return st;
-    }
-    if ((st = flush_block(w, err)) != RK_OK) goto bad;
-    if ((st = wpad(w, 8, err)) != RK_OK) goto bad;
-    uint64_t foot = w->fileoff;
+    rk_status st = RK_OK;
+    static const uint8_t zeros[8];
+    uint64_t pad = (8 - w->fileoff % 8) % 8;
+    if (pad && (st = write_all(w->fd, w->path, zeros, (size_t)pad, err)) != RK_OK) goto bad;
+    uint64_t foot = w->fileoff + pad;
     /* The footer is built in memory so its CRC can be computed. */
-    size_t cap = 64 + w->nblocks * 4 + strlen(meta ? meta : "");
-    for (size_t k = 0; k < w->ncols; k++) cap += 16 + strlen(w->cols[k].name) + w->cols[k].nchunks * 32;
-    uint8_t *f = malloc(cap), *p = f;
-    if (!f) {
-        st = rk_err_set(err, RK_ENOMEM, "out of memory");
-        goto bad;
-    }
-#define PUT(v, n)                                                                                  \
-    do {                                                                                           \
-        memcpy(p, (v), (n));                                                                       \
-        p += (n);                                                                                  \
-    } while (0)
+    obuf f = {0};
     uint32_t u32 = 1;
-    PUT(&u32, 4);
-    PUT(&w->rows, 8);
+    oput(&f, &u32, 4);
+    oput(&f, &w->rows, 8);
     u32 = (uint32_t)w->nblocks;
-    PUT(&u32, 4);
-    PUT(w->block_rows, w->nblocks * 4);
+    oput(&f, &u32, 4);
+    oput(&f, w->block_rows, w->nblocks * 4);
     u32 = (uint32_t)w->ncols;
-    PUT(&u32, 4);
+    oput(&f, &u32, 4);
     for (size_t k = 0; k < w->ncols; k++) {
-        wcol *c = &w->cols[k];
+        fcol *c = &w->cols[k];
         uint16_t nl = (uint16_t)strlen(c->name);
-        PUT(&nl, 2);
-        PUT(c->name, nl);
-        uint8_t t = (uint8_t)c->type;
-        PUT(&t, 1);
+        oput(&f, &nl, 2);
+        oput(&f, c->name, nl);
+        ou8(&f, (uint8_t)c->type);
         u32 = (uint32_t)c->nchunks;
-        PUT(&u32, 4);
+        oput(&f, &u32, 4);
         for (size_t j = 0; j < c->nchunks; j++) {
-            PUT(&c->chunks[j].block, 4);
-            PUT(&c->chunks[j].off, 8);
-            PUT(&c->chunks[j].len, 4);
-            PUT(&c->chunks[j].min, 8);
-            PUT(&c->chunks[j].max, 8);
+            oput(&f, &c->chunks[j].block, 4);
+            oput(&f, &c->chunks[j].off, 8);
+            oput(&f, &c->chunks[j].len, 4);
+            oput(&f, &c->chunks[j].min, 8);
+            oput(&f, &c->chunks[j].max, 8);
         }
     }
     u32 = (uint32_t)strlen(meta ? meta : "");
-    PUT(&u32, 4);
-    PUT(meta ? meta : "", u32);
-    uint32_t crc = (uint32_t)crc32(0, f, (uInt)(p - f));
-    PUT(&crc, 4);
-#undef PUT
-    uint32_t flen = (uint32_t)(p - f);
-    st = wput(w, f, flen, err);
-    free(f);
+    oput(&f, &u32, 4);
+    oput(&f, meta ? meta : "", u32);
+    uint32_t crc = (uint32_t)crc32(0, f.p, (uInt)f.len);
+    oput(&f, &crc, 4);
+    uint32_t flen = (uint32_t)f.len;
+    ou64(&f, foot);
+    ou32(&f, flen);
+    oput(&f, END_MAGIC, 8);
+    if (f.oom) {
+        free(f.p);
+        st = rk_err_set(err, RK_ENOMEM, "out of memory");
+        goto bad;
+    }
+    st = write_all(w->fd, w->path, f.p, f.len, err);
+    free(f.p);
     if (st != RK_OK) goto bad;
-    if ((st = wu64(w, foot, err)) != RK_OK) goto bad;
-    if ((st = wu32(w, flen, err)) != RK_OK) goto bad;
-    if ((st = wput(w, END_MAGIC, 8, err)) != RK_OK) goto bad;
-    if ((st = wflush(w, err)) != RK_OK) goto bad;
     if (fsync(w->fd) != 0) {
         st = rk_err_set(err, RK_EIO, "cannot sync %s: %s", w->path, strerror(errno));
         goto bad;
@@ -654,6 +754,7 @@ struct rk_seg {
     uint64_t rows;
     uint32_t nblocks;
     uint32_t *block_rows;
+    uint64_t *block_lo, *block_hi; /* byte range of each block's chunks */
     rcol *cols;
     uint32_t ncols;
     char *meta;
@@ -753,6 +854,10 @@ rk_status rk_seg_open(const char *path, rk_seg **out, rk_err *err)
         rc = corrupt(path, "row count mismatch", err);
         goto fail;
     }
+    s->block_lo = malloc((s->nblocks ? s->nblocks : 1) * sizeof *s->block_lo);
+    s->block_hi = calloc(s->nblocks ? s->nblocks : 1, sizeof *s->block_hi);
+    if (!s->block_lo || !s->block_hi) goto nomem;
+    for (uint32_t b = 0; b < s->nblocks; b++) s->block_lo[b] = UINT64_MAX;
     GET(&s->ncols, 4);
     if (s->ncols > 1000000) {
         rc = corrupt(path, "too many columns", err);
@@ -797,6 +902,8 @@ rk_status rk_seg_open(const char *path, rk_seg **out, rk_err *err)
                 goto fail;
             }
             c->chunk_of_block[r->block] = (int32_t)j;
+            if (r->off < s->block_lo[r->block]) s->block_lo[r->block] = r->off;
+            if (r->off + r->len > s->block_hi[r->block]) s->block_hi[r->block] = r->off + r->len;
         }
     }
     uint32_t ml;
@@ -826,9 +933,21 @@ void rk_seg_close(rk_seg *s)
     }
     free(s->cols);
     free(s->block_rows);
+    free(s->block_lo);
+    free(s->block_hi);
     free(s->meta);
     free(s->path);
     free(s);
+}
+
+void rk_seg_release_block(const rk_seg *s, uint32_t block)
+{
+    if (block >= s->nblocks || s->block_lo[block] >= s->block_hi[block]) return;
+    uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
+    /* only whole pages inside the block: neighbours may still be in use */
+    uintptr_t lo = ((uintptr_t)(s->map + s->block_lo[block]) + page - 1) & ~(page - 1);
+    uintptr_t hi = (uintptr_t)(s->map + s->block_hi[block]) & ~(page - 1);
+    if (hi > lo) madvise((void *)lo, hi - lo, MADV_DONTNEED);
 }
 
 uint64_t rk_seg_rows(const rk_seg *s) { return s->rows; }

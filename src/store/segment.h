@@ -31,29 +31,38 @@
 
 #define RK_SEG_BLOCK_ROWS 16384u
 
-/* ---- writer ---- */
+/* ---- writer ----
+ * rk_segw is the file: its column registry, block directory and footer. It is
+ * shared and thread-safe. Rows are built in rk_segb block builders, one per
+ * thread, which encode a full block on their own thread and append it to the
+ * file under the writer's lock, so several threads fill one segment. */
 
 typedef struct rk_segw rk_segw;
+typedef struct rk_segb rk_segb;
 
 rk_status rk_segw_create(const char *path, rk_segw **out, rk_err *err);
 /* Finds or adds a column; returns its index, or -1 (err set) when the name
- * exists with another type or memory runs out. */
+ * exists with another type or memory runs out. Thread-safe. */
 int rk_segw_column(rk_segw *w, const char *name, rk_coltype type, rk_err *err);
-rk_coltype rk_segw_coltype(const rk_segw *w, int col);
+uint64_t rk_segw_rows(rk_segw *w);
+uint64_t rk_segw_bytes(rk_segw *w);
+/* After every builder is closed: writes the footer with `meta` (text,
+ * usually JSON), fsyncs and closes. Frees w whatever the outcome. */
+rk_status rk_segw_finish(rk_segw *w, const char *meta, rk_err *err);
+/* Closes, removes the file and frees w. Builders must be discarded first. */
+void rk_segw_abort(rk_segw *w);
+
+rk_status rk_segb_open(rk_segw *w, rk_segb **out, rk_err *err);
 /* Setters for the current row. The first value set for a column in a row
  * wins; an empty string is null. */
-void rk_segw_set_str(rk_segw *w, int col, const char *p, size_t n);
-void rk_segw_set_dec(rk_segw *w, int col, rk_dec v);
-void rk_segw_set_time(rk_segw *w, int col, int64_t ms);
-bool rk_segw_is_set(const rk_segw *w, int col);
-rk_status rk_segw_end_row(rk_segw *w, rk_err *err);
-uint64_t rk_segw_rows(const rk_segw *w);
-uint64_t rk_segw_bytes(const rk_segw *w);
-/* Writes the footer with `meta` (text, usually JSON), fsyncs and closes.
- * Frees w whatever the outcome. */
-rk_status rk_segw_finish(rk_segw *w, const char *meta, rk_err *err);
-/* Closes, removes the file and frees w. */
-void rk_segw_abort(rk_segw *w);
+void rk_segb_set_str(rk_segb *b, int col, const char *p, size_t n);
+void rk_segb_set_dec(rk_segb *b, int col, rk_dec v);
+void rk_segb_set_time(rk_segb *b, int col, int64_t ms);
+rk_status rk_segb_end_row(rk_segb *b, rk_err *err);
+/* Appends the partial block and frees b (NULL-safe). */
+rk_status rk_segb_close(rk_segb *b, rk_err *err);
+/* Frees b without writing (the segment is being aborted). */
+void rk_segb_discard(rk_segb *b);
 
 /* ---- reader ---- */
 
@@ -90,6 +99,11 @@ typedef struct rk_decview {
     const uint8_t *nulls; /* bit set = null; NULL when no nulls */
     const uint8_t *vals;
 } rk_decview;
+
+/* Drops the block's pages from this process's mapping once a scan is done
+ * with them (they stay in the page cache), so reading a large segment does
+ * not grow the reader's resident memory. Views of the block stay valid. */
+void rk_seg_release_block(const rk_seg *s, uint32_t block);
 
 /* A column absent from the block (or col < 0) gives an all-null view. */
 rk_status rk_seg_str(const rk_seg *s, int col, uint32_t block, rk_strview *v, rk_err *err);

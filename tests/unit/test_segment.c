@@ -1,6 +1,7 @@
 /* Segment files: every encoding round-trips; damage is reported, not crashed on. */
 #include "harness.h"
 
+#include <pthread.h>
 #include <unistd.h>
 
 #include "store/segment.h"
@@ -32,8 +33,10 @@ static void roundtrip(void **state)
     int fd = mkstemp(path);
     close(fd);
     rk_segw *w;
+    rk_segb *sb;
     rk_err err = {0};
     assert_int_equal(rk_segw_create(path, &w, &err), RK_OK);
+    assert_int_equal(rk_segb_open(w, &sb, &err), RK_OK);
     int cs = rk_segw_column(w, "s", RK_COL_STR, &err);
     int cd = rk_segw_column(w, "d", RK_COL_DEC, &err);
     int ct = rk_segw_column(w, "t", RK_COL_TIME, &err);
@@ -48,25 +51,26 @@ static void roundtrip(void **state)
         if (x % 10 == 0) r->sl = 0;
         else if (i < 20000) r->sl = (size_t)snprintf(r->s, sizeof r->s, "svc-%u", (unsigned)(x % 37));
         else r->sl = (size_t)snprintf(r->s, sizeof r->s, "res-%u", i);
-        rk_segw_set_str(w, cs, r->s, r->sl);
-        if (r->sl) rk_segw_set_str(w, cs, "ignored", 7); /* first value wins */
+        rk_segb_set_str(sb, cs, r->s, r->sl);
+        if (r->sl) rk_segb_set_str(sb, cs, "ignored", 7); /* first value wins */
         /* decimals: small, 17-decimal, huge (forces 128-bit), null */
         int kind = (int)(next() % 8);
         r->dnull = kind == 0;
         if (kind == 1 && i >= 16384 && i < 32768) r->d = (rk_dec){(rk_i128)99999999999999999LL * 1000 + 7, 3};
         else if (kind == 2) r->d = (rk_dec){165303109242778LL, 17};
         else r->d = rk_dec_normalize((rk_dec){(rk_i128)(int64_t)(next() % 2000000) - 1000000, (int)(next() % 7)});
-        if (!r->dnull) rk_segw_set_dec(w, cd, r->d);
+        if (!r->dnull) rk_segb_set_dec(sb, cd, r->d);
         r->t = 1698796800000LL + (int64_t)(i / 7) * 3600000;
-        rk_segw_set_time(w, ct, r->t);
+        rk_segb_set_time(sb, ct, r->t);
         /* a column that appears only from row 30000 on */
         if (i >= 30000 && i % 3 == 0) {
             if (cl < 0) cl = rk_segw_column(w, "late", RK_COL_STR, &err);
             snprintf(r->late, sizeof r->late, "v%u", i % 5);
-            rk_segw_set_str(w, cl, r->late, strlen(r->late));
+            rk_segb_set_str(sb, cl, r->late, strlen(r->late));
         }
-        assert_int_equal(rk_segw_end_row(w, &err), RK_OK);
+        assert_int_equal(rk_segb_end_row(sb, &err), RK_OK);
     }
+    assert_int_equal(rk_segb_close(sb, &err), RK_OK);
     assert_int_equal(rk_segw_finish(w, "{\"k\":1}", &err), RK_OK);
 
     rk_seg *s;
@@ -118,13 +122,16 @@ static void damage(void **state)
     int fd = mkstemp(path);
     close(fd);
     rk_segw *w;
+    rk_segb *sb;
     rk_err err = {0};
     assert_int_equal(rk_segw_create(path, &w, &err), RK_OK);
+    assert_int_equal(rk_segb_open(w, &sb, &err), RK_OK);
     int c = rk_segw_column(w, "x", RK_COL_STR, &err);
     for (int i = 0; i < 100; i++) {
-        rk_segw_set_str(w, c, "abc", 3);
-        rk_segw_end_row(w, &err);
+        rk_segb_set_str(sb, c, "abc", 3);
+        rk_segb_end_row(sb, &err);
     }
+    assert_int_equal(rk_segb_close(sb, &err), RK_OK);
     assert_int_equal(rk_segw_finish(w, "", &err), RK_OK);
     FILE *f = fopen(path, "rb");
     fseek(f, 0, SEEK_END);
@@ -168,8 +175,94 @@ static void damage(void **state)
     unlink(path);
 }
 
+typedef struct targ {
+    rk_segw *w;
+    int id;
+} targ;
+
+/* Each thread writes 30,000 rows "t<id>-<i>" with value i, and registers its
+ * own column late, as ingest threads do when a file shows a new column. */
+static void *writer_thread(void *p)
+{
+    targ *a = p;
+    rk_err err = {0};
+    rk_segb *b;
+    if (rk_segb_open(a->w, &b, &err) != RK_OK) return (void *)1;
+    int ck = rk_segw_column(a->w, "key", RK_COL_STR, &err);
+    int cv = rk_segw_column(a->w, "val", RK_COL_DEC, &err);
+    int own = -1;
+    for (int i = 0; i < 30000; i++) {
+        char k[32];
+        int n = snprintf(k, sizeof k, "t%d-%d", a->id, i);
+        rk_segb_set_str(b, ck, k, (size_t)n);
+        rk_segb_set_dec(b, cv, (rk_dec){i, 2});
+        if (i >= 20000) {
+            if (own < 0) own = rk_segw_column(a->w, a->id ? "only1" : "only0", RK_COL_TIME, &err);
+            rk_segb_set_time(b, own, i);
+        }
+        if (rk_segb_end_row(b, &err) != RK_OK) return (void *)1;
+    }
+    return rk_segb_close(b, &err) == RK_OK ? NULL : (void *)1;
+}
+
+static void threads(void **state)
+{
+    (void)state;
+    char path[] = "/tmp/rk-test-seg-XXXXXX";
+    int fd = mkstemp(path);
+    close(fd);
+    rk_segw *w;
+    rk_err err = {0};
+    assert_int_equal(rk_segw_create(path, &w, &err), RK_OK);
+    pthread_t t[2];
+    targ a[2] = {{w, 0}, {w, 1}};
+    for (int i = 0; i < 2; i++) pthread_create(&t[i], NULL, writer_thread, &a[i]);
+    for (int i = 0; i < 2; i++) {
+        void *r;
+        pthread_join(t[i], &r);
+        assert_null(r);
+    }
+    assert_int_equal(rk_segw_finish(w, "", &err), RK_OK);
+    rk_seg *s;
+    assert_int_equal(rk_seg_open(path, &s, &err), RK_OK);
+    assert_int_equal(rk_seg_rows(s), 60000);
+    int ck = rk_seg_find(s, "key"), cv = rk_seg_find(s, "val"), o0 = rk_seg_find(s, "only0"), o1 = rk_seg_find(s, "only1");
+    uint8_t *seen = calloc(60000, 1);
+    size_t late = 0;
+    for (uint32_t b = 0; b < rk_seg_nblocks(s); b++) {
+        rk_strview kv;
+        rk_decview vv, ov0, ov1;
+        assert_int_equal(rk_seg_str(s, ck, b, &kv, &err), RK_OK);
+        assert_int_equal(rk_seg_dec(s, cv, b, &vv, &err), RK_OK);
+        assert_int_equal(rk_seg_dec(s, o0, b, &ov0, &err), RK_OK);
+        assert_int_equal(rk_seg_dec(s, o1, b, &ov1, &err), RK_OK);
+        for (uint32_t r = 0; r < kv.n; r++) {
+            size_t len;
+            const char *p = rk_strview_str(&kv, rk_strview_id(&kv, r), &len);
+            int id, i;
+            char buf[32];
+            memcpy(buf, p, len);
+            buf[len] = 0;
+            assert_int_equal(sscanf(buf, "t%d-%d", &id, &i), 2);
+            assert_false(seen[id * 30000 + i]);
+            seen[id * 30000 + i] = 1;
+            /* the row's cells stayed together across threads */
+            assert_true(rk_decview_get18(&vv, r) == rk_dec_to18((rk_dec){i, 2}));
+            bool has0 = !rk_decview_null(&ov0, r), has1 = !rk_decview_null(&ov1, r);
+            assert_int_equal(has0, id == 0 && i >= 20000);
+            assert_int_equal(has1, id == 1 && i >= 20000);
+            late += has0 || has1;
+        }
+    }
+    assert_int_equal(late, 20000);
+    for (int i = 0; i < 60000; i++) assert_true(seen[i]);
+    free(seen);
+    rk_seg_close(s);
+    unlink(path);
+}
+
 int main(void)
 {
-    const struct CMUnitTest tests[] = {cmocka_unit_test(roundtrip), cmocka_unit_test(damage)};
+    const struct CMUnitTest tests[] = {cmocka_unit_test(roundtrip), cmocka_unit_test(damage), cmocka_unit_test(threads)};
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -27,10 +27,13 @@ static void publish(rk_ws *ws, int64_t rid, const char *period, const char *fp, 
     rk_err err = {0};
     assert_int_equal(rk_ws_segment_paths(ws, tmp, sizeof tmp, name, sizeof name, &err), RK_OK);
     rk_segw *w;
+    rk_segb *b;
     assert_int_equal(rk_segw_create(tmp, &w, &err), RK_OK);
+    assert_int_equal(rk_segb_open(w, &b, &err), RK_OK);
     int c = rk_segw_column(w, "x", RK_COL_STR, &err);
-    rk_segw_set_str(w, c, "v", 1);
-    rk_segw_end_row(w, &err);
+    rk_segb_set_str(b, c, "v", 1);
+    rk_segb_end_row(b, &err);
+    assert_int_equal(rk_segb_close(b, &err), RK_OK);
     assert_int_equal(rk_segw_finish(w, "{}", &err), RK_OK);
     rk_payer_info p = {.payer = "111122223333", .rows = 1, .unblended = unb, .amortized = unb};
     rk_delivery_info d = {.report_id = rid, .period = period, .fingerprint = fp, .rows = 1, .granularity = gran,
