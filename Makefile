@@ -22,8 +22,10 @@ test: bootstrap
 	@cmake --build $(ASAN) -j$(JOBS)
 	@cd $(ASAN) && ctest --output-on-failure -j$(JOBS)
 
+# Generates a realistic organization's CUR into the workspace (./reckon-data,
+# or $$RECKON_DATA), ingests it and prints a summary.
 demo: bootstrap build
-	@scripts/demo $(RELEASE)/reckon
+	@$(RELEASE)/reckon demo
 
 bench: bootstrap build
 	@bench/run.sh $(RELEASE)/reckon

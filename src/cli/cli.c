@@ -15,6 +15,8 @@ static const char usage[] =
     "  status           sources, billing periods, the delivery used for each, problems\n"
     "  report cost      cost by time, account, service, tag… as a table, CSV or JSON\n"
     "  prefer REPORT    choose which report answers when two cover the same payer and month\n"
+    "  generate OUTDIR  write a synthetic organization's CUR, laid out as AWS delivers it\n"
+    "  demo             generate, ingest and summarize a demo organization in the workspace\n"
     "  version          print the version\n"
     "  help [VERB]      this text, or a verb's\n"
     "\n"
@@ -55,6 +57,8 @@ static const verb verbs[] = {
     {"status", rk_cmd_status},
     {"report", rk_cmd_report},
     {"prefer", rk_cmd_prefer},
+    {"generate", rk_cmd_generate},
+    {"demo", rk_cmd_demo},
 };
 
 int rk_cli_main(int argc, char **argv)

@@ -25,6 +25,8 @@ int rk_cmd_ingest(rk_cli *cli, int argc, char **argv);
 int rk_cmd_status(rk_cli *cli, int argc, char **argv);
 int rk_cmd_report(rk_cli *cli, int argc, char **argv);
 int rk_cmd_prefer(rk_cli *cli, int argc, char **argv);
+int rk_cmd_generate(rk_cli *, int, char **);
+int rk_cmd_demo(rk_cli *, int, char **);
 
 /* Prints "reckon: msg" to stderr and returns the exit code. */
 int rk_cli_fail(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
