@@ -1075,37 +1075,58 @@ static void job_fail(job *j, rk_status st, const rk_err *err)
     pthread_mutex_unlock(&j->mu);
 }
 
-/* Reads one file of a job on this thread. */
-static void run_file(job *j, size_t fi)
+/* Drops a thread's builders for a job (after its last file on this thread). */
+static void local_release(local *l)
 {
-    local l;
-    memset(&l, 0, sizeof l);
-    l.j = j;
-    l.file_idx = fi;
+    for (size_t i = 0; i < l->nlp; i++) {
+        rk_segb_discard(l->lp[i]->b);
+        stats_free(&l->lp[i]->st);
+        free(l->lp[i]->map);
+        free(l->lp[i]);
+    }
+    free(l->lp);
+    memset(l, 0, sizeof *l);
+}
+
+/* Reads one file of a job on this thread. The thread's builders (l) live as
+ * long as it works on this job, so a delivery of many parts does not
+ * allocate block buffers again for every part; each file ends with its
+ * partial blocks appended, because another thread may publish the delivery
+ * as soon as the last file is done. */
+static void run_file(local *l, job *j, size_t fi)
+{
+    if (l->j != j) {
+        local_release(l);
+        l->j = j;
+    }
+    l->file_idx = fi;
+    l->rounded = 0;
+    l->warning[0] = 0;
     rk_err err = {0};
-    rk_status st = read_file(&l, &j->plan->files[fi], &err);
-    for (size_t i = 0; i < l.nlp; i++) {
-        lperiod *lp = l.lp[i];
-        if (st == RK_OK) st = rk_segb_close(lp->b, &err);
-        else rk_segb_discard(lp->b);
-        lp->b = NULL;
-        lp->st.rows = lp->rows;
-    }
+    rk_status st = read_file(l, &j->plan->files[fi], &err);
+    for (size_t i = 0; i < l->nlp && st == RK_OK; i++) st = rk_segb_flush(l->lp[i]->b, &err);
     pthread_mutex_lock(&j->mu);
-    for (size_t i = 0; i < l.nlp && st == RK_OK; i++) {
-        st = stats_merge(&l.lp[i]->po->st, &l.lp[i]->st, &err);
-        l.lp[i]->po->file_rows[fi] += l.lp[i]->rows;
+    for (size_t i = 0; i < l->nlp && st == RK_OK; i++) {
+        lperiod *lp = l->lp[i];
+        lp->st.rows = lp->rows;
+        st = stats_merge(&lp->po->st, &lp->st, &err);
+        lp->po->file_rows[fi] += lp->rows;
     }
-    j->rounded += l.rounded;
-    if (l.warning[0] && !j->warning[0]) memcpy(j->warning, l.warning, sizeof j->warning);
+    j->rounded += l->rounded;
+    if (l->warning[0] && !j->warning[0]) memcpy(j->warning, l->warning, sizeof j->warning);
     pthread_mutex_unlock(&j->mu);
-    if (st != RK_OK) job_fail(j, st, &err);
-    for (size_t i = 0; i < l.nlp; i++) {
-        stats_free(&l.lp[i]->st);
-        free(l.lp[i]->map);
-        free(l.lp[i]);
+    /* the file's share is merged: start the next one from zero */
+    for (size_t i = 0; i < l->nlp; i++) {
+        lperiod *lp = l->lp[i];
+        stats_free(&lp->st);
+        memset(&lp->st, 0, sizeof lp->st);
+        lp->st.min_interval = INT64_MAX;
+        lp->rows = 0;
     }
-    free(l.lp);
+    if (st != RK_OK) {
+        job_fail(j, st, &err);
+        local_release(l);
+    }
 }
 
 /* After the last file: publish every period, or record the failure. */
@@ -1224,20 +1245,27 @@ static void *worker(void *arg)
     shared *sh = arg;
     job *j;
     size_t task;
+    local l;
+    memset(&l, 0, sizeof l);
     while (next_task(sh, &j, &task)) {
         pthread_mutex_lock(&j->mu);
         if (!j->inited) job_init_locked(j);
         bool skip = j->skip || j->st != RK_OK;
         pthread_mutex_unlock(&j->mu);
-        if (!skip && task < j->plan->nfiles) run_file(j, task);
+        if (!skip && task < j->plan->nfiles) run_file(&l, j, task);
         pthread_mutex_lock(&j->mu);
         bool last = ++j->done_tasks == j->ntasks;
         pthread_mutex_unlock(&j->mu);
         if (last) {
+            /* no thread will use this job's segments again: drop our builders
+             * before they are finished (another thread's stay harmless: they
+             * are only freed, never used, once their job is done) */
+            if (l.j == j) local_release(&l);
             if (!j->skip) job_finish(j);
             __atomic_add_fetch(&sh->plans_done, 1, __ATOMIC_RELAXED);
         }
     }
+    local_release(&l);
     return NULL;
 }
 

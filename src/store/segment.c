@@ -648,6 +648,15 @@ rk_status rk_segb_end_row(rk_segb *b, rk_err *err)
     return RK_OK;
 }
 
+rk_status rk_segb_flush(rk_segb *b, rk_err *err)
+{
+    if (b->failed) {
+        if (err) *err = b->ferr;
+        return b->failed;
+    }
+    return flush_block(b, err);
+}
+
 rk_status rk_segb_close(rk_segb *b, rk_err *err)
 {
     if (!b) return RK_OK;

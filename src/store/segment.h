@@ -59,6 +59,9 @@ void rk_segb_set_str(rk_segb *b, int col, const char *p, size_t n);
 void rk_segb_set_dec(rk_segb *b, int col, rk_dec v);
 void rk_segb_set_time(rk_segb *b, int col, int64_t ms);
 rk_status rk_segb_end_row(rk_segb *b, rk_err *err);
+/* Appends the partial block; b stays usable (and keeps its buffers, so a
+ * thread can fill many files without allocating again). */
+rk_status rk_segb_flush(rk_segb *b, rk_err *err);
 /* Appends the partial block and frees b (NULL-safe). */
 rk_status rk_segb_close(rk_segb *b, rk_err *err);
 /* Frees b without writing (the segment is being aborted). */
