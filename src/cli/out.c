@@ -109,22 +109,7 @@ void rk_csv_field_out(FILE *f, const char *s)
     fputc('"', f);
 }
 
-void rk_json_str(rk_buf *b, const char *s)
-{
-    rk_buf_putc(b, '"');
-    for (; *s; s++) {
-        unsigned char c = (unsigned char)*s;
-        if (c == '"' || c == '\\') {
-            rk_buf_putc(b, '\\');
-            rk_buf_putc(b, (char)c);
-        } else if (c < 0x20) {
-            rk_buf_printf(b, "\\u%04x", c);
-        } else {
-            rk_buf_putc(b, (char)c);
-        }
-    }
-    rk_buf_putc(b, '"');
-}
+void rk_json_str(rk_buf *b, const char *s) { rk_buf_json_str(b, s); }
 
 void rk_money(rk_i128 v18, const char *currency, char *out, size_t cap)
 {

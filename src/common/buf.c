@@ -78,3 +78,20 @@ char *rk_buf_take(rk_buf *b)
     b->len = b->cap = 0;
     return p;
 }
+
+rk_status rk_buf_json_str(rk_buf *b, const char *s)
+{
+    RK_TRY(rk_buf_putc(b, '"'));
+    for (; *s; s++) {
+        unsigned char c = (unsigned char)*s;
+        if (c == '"' || c == '\\') {
+            RK_TRY(rk_buf_putc(b, '\\'));
+            RK_TRY(rk_buf_putc(b, (char)c));
+        } else if (c < 0x20) {
+            RK_TRY(rk_buf_printf(b, "\\u%04x", c));
+        } else {
+            RK_TRY(rk_buf_putc(b, (char)c));
+        }
+    }
+    return rk_buf_putc(b, '"');
+}

@@ -27,6 +27,8 @@ rk_status rk_buf_append(rk_buf *b, const void *data, size_t n);
 rk_status rk_buf_putc(rk_buf *b, char c);
 rk_status rk_buf_puts(rk_buf *b, const char *s);
 rk_status rk_buf_printf(rk_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Appends s as a JSON string literal (quotes, escapes). */
+rk_status rk_buf_json_str(rk_buf *b, const char *s);
 /* Hands the bytes to the caller (who frees them) and resets the buffer. */
 char *rk_buf_take(rk_buf *b);
 

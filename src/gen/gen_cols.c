@@ -210,22 +210,6 @@ static void csv_cell(rk_buf *b, const char *s)
     rk_buf_putc(b, '"');
 }
 
-void gen_json_str(rk_buf *b, const char *s)
-{
-    rk_buf_putc(b, '"');
-    for (; *s; s++) {
-        unsigned char c = (unsigned char)*s;
-        if (c == '"' || c == '\\') {
-            rk_buf_putc(b, '\\');
-            rk_buf_putc(b, (char)c);
-        } else if (c < 0x20) {
-            rk_buf_printf(b, "\\u%04x", c);
-        } else {
-            rk_buf_putc(b, (char)c);
-        }
-    }
-    rk_buf_putc(b, '"');
-}
 
 static gen_block take_block(rk_buf *b)
 {
@@ -255,9 +239,9 @@ static void json_map_cell(rk_buf *out, kv *v, size_t n)
     rk_buf_putc(&j, '{');
     for (size_t i = 0; i < n; i++) {
         if (i) rk_buf_putc(&j, ',');
-        gen_json_str(&j, v[i].key);
+        rk_buf_json_str(&j, v[i].key);
         rk_buf_putc(&j, ':');
-        gen_json_str(&j, v[i].val);
+        rk_buf_json_str(&j, v[i].val);
     }
     rk_buf_putc(&j, '}');
     csv_cell(out, j.p);
@@ -570,13 +554,13 @@ static void manifest_fn(void *ctx, const char *category, const char *name, const
     rk_buf_puts(m->b, m->n++ ? ",\n    {" : "\n    {");
     if (category) {
         rk_buf_puts(m->b, "\"category\": ");
-        gen_json_str(m->b, category);
+        rk_buf_json_str(m->b, category);
         rk_buf_puts(m->b, ", ");
     }
     rk_buf_puts(m->b, "\"name\": ");
-    gen_json_str(m->b, name);
+    rk_buf_json_str(m->b, name);
     rk_buf_puts(m->b, ", \"type\": ");
-    gen_json_str(m->b, type);
+    rk_buf_json_str(m->b, type);
     rk_buf_putc(m->b, '}');
 }
 

@@ -301,7 +301,6 @@ struct rk_buf;
 rk_status gen_manifest_columns(gen_fmt f, struct rk_buf *b);
 
 /* JSON string literal (with quotes) appended to b. */
-void gen_json_str(struct rk_buf *b, const char *s);
 
 /* ---- gzip file writer ---- */
 

@@ -1236,21 +1236,21 @@ static rk_status write_manifests(gmonth *mc, rk_err *err)
         ymd(mc->m0, a);
         ymd(mc->m1, e);
         rk_buf_puts(&b, "{\n  \"assemblyId\": ");
-        gen_json_str(&b, mc->asm_id);
+        rk_buf_json_str(&b, mc->asm_id);
         rk_buf_puts(&b, ",\n  \"account\": ");
-        gen_json_str(&b, g->m.acct[0].id);
+        rk_buf_json_str(&b, g->m.acct[0].id);
         rk_buf_puts(&b, ",\n  \"columns\": ");
         gen_manifest_columns(GF_LEGACY, &b);
         rk_buf_puts(&b, ",\n  \"charset\": \"UTF-8\",\n  \"compression\": \"GZIP\",\n  \"contentType\": \"text/csv\",\n  \"reportId\": ");
-        gen_json_str(&b, g->report_id);
+        rk_buf_json_str(&b, g->report_id);
         rk_buf_puts(&b, ",\n  \"reportName\": ");
-        gen_json_str(&b, o->report);
+        rk_buf_json_str(&b, o->report);
         rk_buf_printf(&b, ",\n  \"billingPeriod\": {\"start\": \"%sT000000.000Z\", \"end\": \"%sT000000.000Z\"},\n  \"bucket\": ", a, e);
-        gen_json_str(&b, o->bucket);
+        rk_buf_json_str(&b, o->bucket);
         rk_buf_puts(&b, ",\n  \"reportKeys\": [");
         for (size_t i = 0; i < mc->nkeys; i++) {
             rk_buf_puts(&b, i ? ",\n    " : "\n    ");
-            gen_json_str(&b, mc->keys[i]);
+            rk_buf_json_str(&b, mc->keys[i]);
         }
         rk_buf_puts(&b, "\n  ],\n  \"additionalArtifactKeys\": []\n}\n");
         char path[PATH_MAX + 1200];
@@ -1264,23 +1264,23 @@ static rk_status write_manifests(gmonth *mc, rk_err *err)
         gen_fmt_time(mc->m0, true, s0);
         gen_fmt_time(mc->m1, true, s1);
         rk_buf_puts(&b, "{\n  \"executionId\": ");
-        gen_json_str(&b, mc->asm_id);
+        rk_buf_json_str(&b, mc->asm_id);
         rk_buf_puts(&b, ",\n  \"account\": ");
-        gen_json_str(&b, g->m.acct[0].id);
+        rk_buf_json_str(&b, g->m.acct[0].id);
         rk_buf_puts(&b, ",\n  \"columns\": ");
         gen_manifest_columns(GF_CUR2, &b);
         rk_buf_puts(&b, ",\n  \"charset\": \"UTF-8\",\n  \"compression\": \"GZIP\",\n  \"contentType\": \"text/csv\",\n");
         rk_buf_printf(&b, "  \"exportArn\": \"arn:aws:bcm-data-exports:us-east-1:%s:export/%s-%.8s\",\n  \"exportName\": ",
                       g->m.acct[0].id, o->report, g->report_id);
-        gen_json_str(&b, o->report);
+        rk_buf_json_str(&b, o->report);
         rk_buf_printf(&b, ",\n  \"billingPeriod\": {\"start\": \"%s\", \"end\": \"%s\"},\n  \"bucket\": ", s0, s1);
-        gen_json_str(&b, o->bucket);
+        rk_buf_json_str(&b, o->bucket);
         rk_buf_puts(&b, ",\n  \"dataFiles\": [");
         for (size_t i = 0; i < mc->nkeys; i++) {
             rk_buf_puts(&b, i ? ",\n    " : "\n    ");
             char uri[2048];
             snprintf(uri, sizeof uri, "s3://%s/%s", o->bucket, mc->keys[i]);
-            gen_json_str(&b, uri);
+            rk_buf_json_str(&b, uri);
         }
         rk_buf_puts(&b, "\n  ]\n}\n");
         char dir[PATH_MAX], path[PATH_MAX + 700];
