@@ -1,3 +1,7 @@
+# Parquet tools for the tests.
+add_executable(pqdump ${CMAKE_CURRENT_SOURCE_DIR}/parquet/pqdump.c)
+target_link_libraries(pqdump PRIVATE reckoncore)
+
 # Script tests: each gets the reckon binary under test as its first argument.
 set(RK_BIN $<TARGET_FILE:reckon>)
 set(RK_T ${CMAKE_CURRENT_SOURCE_DIR})
@@ -10,3 +14,4 @@ add_test(NAME cli/real-samples COMMAND bash ${RK_T}/cli/real_samples.sh ${RK_BIN
 add_test(NAME cli/crash COMMAND bash ${RK_T}/cli/crash.sh ${RK_BIN})
 set_tests_properties(cli/crash PROPERTIES TIMEOUT 600)
 add_test(NAME layers COMMAND bash ${CMAKE_SOURCE_DIR}/scripts/check-layers.sh)
+add_test(NAME cli/parquet-real COMMAND bash ${RK_T}/cli/parquet_real.sh ${RK_BIN})

@@ -16,8 +16,10 @@ static const char help[] =
     "whose delivery changed since the last ingest. Recognised:\n"
     "  legacy CUR (CSV .csv.gz/.csv.zip/.csv), create-new-version and overwrite layouts,\n"
     "  read exactly as the period's manifest lists them; CUR 2.0 Data Exports in CSV;\n"
-    "  CSV files without a manifest (their billing period comes from the rows); Athena\n"
-    "  and CUR 2.0 Parquet are recognised and reported as not supported yet.\n"
+    "  CSV files without a manifest (their billing period comes from the rows); Parquet\n"
+    "  deliveries (the Athena integration's year=/month= folders, CUR 2.0 Parquet exports,\n"
+    "  Parquet files without a manifest), read by reckon's own decoder. While an Athena\n"
+    "  report's status file says UPDATING, its changed months wait for the next run.\n"
     "A period that fails keeps its previous delivery; the others are still loaded.\n"
     "\n"
     "Options:\n"
@@ -90,6 +92,7 @@ static const char *status_word(rk_res_status s)
     case RK_RES_UNCHANGED: return "unchanged";
     case RK_RES_FAILED: return "failed";
     case RK_RES_UNSUPPORTED: return "not supported";
+    case RK_RES_WAITING: return "waiting";
     }
     return "?";
 }
@@ -167,8 +170,8 @@ int rk_cmd_ingest(rk_cli *cli, int argc, char **argv)
         rk_buf b;
         rk_buf_init(&b, (size_t)1 << 30);
         rk_buf_printf(&b, "{\"run\":%lld,\"seconds\":%.3f,\"ingested\":%u,\"unchanged\":%u,\"failed\":%u,"
-                          "\"unsupported\":%u,\"rows\":%llu,\"ignored_files\":%u,\"periods\":[",
-                      (long long)res.run_id, secs, k->ingested, k->unchanged, k->failed, k->unsupported,
+                          "\"unsupported\":%u,\"waiting\":%u,\"rows\":%llu,\"ignored_files\":%u,\"periods\":[",
+                      (long long)res.run_id, secs, k->ingested, k->unchanged, k->failed, k->unsupported, k->waiting,
                       (unsigned long long)k->rows, k->ignored_files);
         for (size_t i = 0; i < res.n; i++) {
             const rk_period_result *r = &res.v[i];
@@ -236,6 +239,9 @@ int rk_cmd_ingest(rk_cli *cli, int argc, char **argv)
         rk_count(k->rows, rows, sizeof rows);
         printf("%u ingested, %u unchanged, %u failed, %u not supported; %s rows in %.1f s.\n", k->ingested,
                k->unchanged, k->failed, k->unsupported, rows, secs);
+        if (k->waiting)
+            printf("%u period%s waiting for AWS to finish updating (read on the next run).\n", k->waiting,
+                   k->waiting == 1 ? "" : "s");
         if (k->failed) printf("Failed periods kept their previous delivery. Fix the files named above and run the ingest again.\n");
     }
     int rc = (k->failed || k->unsupported) ? RK_EXIT_PROBLEMS : RK_EXIT_OK;

@@ -330,9 +330,32 @@ size_t rk_i128_fmt_grouped(rk_i128 v18, int decimals, char *out)
     return len;
 }
 
+/* HOW IT WORKS (double -> shortest decimal)
+ * Fast path: most CUR doubles are decimals with at most 10 places and below
+ * 10^5. Take m = round(x * 10^10); when m / 10^10 (an exactly rounded IEEE
+ * division of two exact doubles, since |m| < 2^53) gives back x, the decimal
+ * m·10^-10 reads back as x. With at most 15 significant digits that decimal
+ * is the only one of its length that does, so stripping trailing zeros gives
+ * the shortest. Everything else takes the general path: print with 1, 2, …
+ * 17 significant digits and keep the first that reads back as x. */
 bool rk_dec_from_double(double x, rk_dec *out)
 {
     if (!isfinite(x)) return false;
+    if (x == 0) {
+        *out = rk_dec_zero();
+        return true;
+    }
+    double ax = fabs(x);
+    if (ax < 1e5 && ax >= 1e-10) {
+        double y = x * 1e10;
+        int64_t m = llround(y);
+        for (int64_t c = m - 1; c <= m + 1; c++) {
+            if (c > -1000000000000000LL && c < 1000000000000000LL && (double)c / 1e10 == x) {
+                *out = rk_dec_normalize((rk_dec){c, 10});
+                return true;
+            }
+        }
+    }
     char buf[64];
     for (int prec = 1; prec <= 17; prec++) {
         int n = snprintf(buf, sizeof buf, "%.*e", prec - 1, x);

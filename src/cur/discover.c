@@ -9,6 +9,7 @@
 #include "common/mem.h"
 #include "common/timeparse.h"
 #include "format/manifest.h"
+#include "format/parquet.h"
 
 const char *rk_fmt_name(rk_fmt f)
 {
@@ -327,10 +328,7 @@ static rk_status plan_legacy(ctx *c, legacy_cand *lc)
     }
     if (p->status == RK_PLAN_OK && m.nkeys == 0)
         plan_fail(p, RK_PLAN_ERROR, "manifest %s lists no data files (reportKeys is empty)", mo->key);
-    if (parquet) {
-        p->fmt = RK_FMT_LEGACY_PARQUET;
-        if (p->status == RK_PLAN_OK) plan_fail(p, RK_PLAN_UNSUPPORTED, "Parquet: not supported yet");
-    }
+    if (parquet) p->fmt = RK_FMT_LEGACY_PARQUET;
     for (size_t i = first; i < last; i++) {
         const char *k = c->objs[i].key;
         if (is_manifest(k)) ignore(c, i, "manifest of an assembly");
@@ -440,8 +438,6 @@ static rk_status plan_cur2(ctx *c, cur2_cand *cc)
     }
     for (size_t i = 0; i < p->nfiles; i++)
         if (is_parquet(p->files[i].key)) p->fmt = RK_FMT_CUR2_PARQUET;
-    if (p->fmt == RK_FMT_CUR2_PARQUET && p->status == RK_PLAN_OK)
-        plan_fail(p, RK_PLAN_UNSUPPORTED, "Parquet: not supported yet");
     size_t first, last;
     prefix_range(c, data_prefix, &first, &last);
     for (size_t i = first; i < last; i++) ignore(c, i, "data file of an older execution or not in the manifest");
@@ -449,6 +445,54 @@ static rk_status plan_cur2(ctx *c, cur2_cand *cc)
     for (size_t i = first; i < last; i++) ignore(c, i, "manifest of an older execution");
     rk_manifest_free(&m);
     return RK_OK;
+}
+
+/* ---- Athena status ---- */
+
+typedef struct range_ctx {
+    rk_source *src;
+    const char *key;
+} range_ctx;
+
+static rk_status range_read(void *rctx, uint64_t off, void *buf, size_t len, rk_err *err)
+{
+    range_ctx *r = rctx;
+    return rk_source_read_range(r->src, r->key, off, buf, len, err);
+}
+
+/* cur-format §a.4: <report>/cost_and_usage_data_status/cost_and_usage_data_status.parquet
+ * holds one row, `status`, READY or UPDATING. While AWS is rewriting the
+ * report, a changed month may be half written: such plans wait. */
+static void athena_status(ctx *c, rk_plan *p)
+{
+    const char *slash = strrchr(p->report_path, '/');
+    size_t dl = slash ? (size_t)(slash - p->report_path) + 1 : 0;
+    char key[4096];
+    snprintf(key, sizeof key, "%.*scost_and_usage_data_status/cost_and_usage_data_status.parquet", (int)dl, p->report_path);
+    int i = find_key(c, key);
+    if (i < 0) return;
+    range_ctx rc = {c->src, key};
+    rk_err err = {0};
+    rk_pq *f;
+    char status[32] = "";
+    if (rk_pq_open(range_read, &rc, c->objs[i].size, &f, &err) == RK_OK) {
+        for (size_t k = 0; k < rk_pq_ncols(f); k++) {
+            const rk_pq_col *col = rk_pq_column(f, k);
+            if (strcmp(col->path, "status") != 0 || col->phys != RK_PQ_BYTE_ARRAY || rk_pq_nrowgroups(f) == 0) continue;
+            rk_pq_reader *r;
+            if (rk_pq_reader_open(f, 0, k, &r, &err) == RK_OK) {
+                rk_pq_batch b;
+                if (rk_pq_reader_next(r, 1, &b, &err) == RK_OK && b.nnn == 1)
+                    snprintf(status, sizeof status, "%.*s", (int)(b.bin[0].n < 31 ? b.bin[0].n : 31), (const char *)b.bin[0].p);
+                rk_pq_reader_close(r);
+            }
+        }
+        rk_pq_close(f);
+    }
+    if (strcmp(status, "UPDATING") == 0 && p->status == RK_PLAN_OK)
+        plan_fail(p, RK_PLAN_WAITING,
+                  "AWS is updating this report (%s says UPDATING); the month will be read once it says READY",
+                  key);
 }
 
 /* ---- fingerprint ---- */
@@ -640,7 +684,7 @@ rk_status rk_discover(rk_source *src, const rk_object *objs, size_t n, rk_discov
                     c.claimed[q] = 1;
                     add_file(p, &objs[q], &fcap);
                 }
-                plan_fail(p, RK_PLAN_UNSUPPORTED, "Parquet: not supported yet");
+                athena_status(&c, p);
                 break;
             }
         }
@@ -657,7 +701,7 @@ rk_status rk_discover(rk_source *src, const rk_object *objs, size_t n, rk_discov
             continue;
         }
         if (strstr(key, "cost_and_usage_data_status/")) {
-            ignore(&c, i, "Athena status file");
+            ignore(&c, i, "Athena status file (read to see whether AWS is updating the report)");
             continue;
         }
         bool csv = is_csv(key), pq = is_parquet(key);
@@ -682,7 +726,6 @@ rk_status rk_discover(rk_source *src, const rk_object *objs, size_t n, rk_discov
             c.claimed[q] = 1;
             add_file(p, &objs[q], &fcap);
         }
-        if (pq) plan_fail(p, RK_PLAN_UNSUPPORTED, "Parquet: not supported yet");
         free(dir);
     }
 

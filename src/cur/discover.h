@@ -32,7 +32,9 @@ typedef enum rk_fmt {
 
 const char *rk_fmt_name(rk_fmt f);
 
-typedef enum rk_plan_status { RK_PLAN_OK = 0, RK_PLAN_UNSUPPORTED, RK_PLAN_ERROR } rk_plan_status;
+/* WAITING: AWS is rewriting the report (Athena's cost_and_usage_data_status
+ * says UPDATING); a changed period is read on a later run. */
+typedef enum rk_plan_status { RK_PLAN_OK = 0, RK_PLAN_UNSUPPORTED, RK_PLAN_ERROR, RK_PLAN_WAITING } rk_plan_status;
 
 typedef struct rk_plan {
     rk_fmt fmt;

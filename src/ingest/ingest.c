@@ -2,6 +2,7 @@
 
 #include <jansson.h>
 #include <limits.h>
+#include <math.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,6 +20,7 @@
 #include "cur/measures.h"
 #include "cur/schema.h"
 #include "format/csv.h"
+#include "format/parquet.h"
 #include "format/zip.h"
 #include "store/segment.h"
 #include "store/status.h"
@@ -534,6 +536,87 @@ static void stats_free(pstats *s)
     free(s->payers);
 }
 
+/* The end of every row, whatever the file format: its time, the cost rules,
+ * the derived columns and the statistics. `place` is "line N" or "row group
+ * G, row R" for messages. */
+static rk_status finish_row(local *l, lperiod *pw, rk_cur_row *kr, int64_t plan_p0, const char *place, rk_err *err)
+{
+    rk_segb *w = pw->b;
+    for (int k = 0; k < RK_K_COUNT; k++)
+        if (!kr->has[k]) kr->v[k] = rk_dec_zero();
+
+    /* Time of the row: the start of identity/TimeInterval (cur-format
+     * §a.6: bucket by it, not by UsageStartDate), else the usage start,
+     * else the billing period start. */
+    int64_t t0 = 0, t1 = 0;
+    bool have_t = false, have_iv = false;
+    if (kr->has[RK_K_TIME_INTERVAL]) {
+        const char *s = kr->s[RK_K_TIME_INTERVAL];
+        size_t n = kr->n[RK_K_TIME_INTERVAL];
+        if (n == l->last_iv_len && n < sizeof l->last_iv && memcmp(s, l->last_iv, n) == 0) {
+            t0 = l->iv_start;
+            t1 = l->iv_end;
+        } else {
+            if (rk_interval_parse(s, n, &t0, &t1) != RK_OK) {
+                char q[128];
+                quote_value(s, n, q, sizeof q);
+                return rk_err_set(err, RK_EBADDATA, "%s: %s (identity/TimeInterval): \"%s\" is not an interval (expected start/end timestamps)",
+                                  l->where, place, q);
+            }
+            if (n < sizeof l->last_iv) {
+                memcpy(l->last_iv, s, n);
+                l->last_iv_len = n;
+                l->iv_start = t0;
+                l->iv_end = t1;
+            }
+        }
+        have_t = have_iv = true;
+    } else if (kr->has[RK_K_USAGE_START]) {
+        t0 = (int64_t)kr->v[RK_K_USAGE_START].m;
+        have_t = true;
+    } else if (kr->has[RK_K_PERIOD_START]) {
+        t0 = (int64_t)kr->v[RK_K_PERIOD_START].m;
+        have_t = true;
+    }
+    if (!have_t) {
+        return rk_err_set(err, RK_EBADDATA,
+                          "%s: %s: the row has no time (identity/TimeInterval, lineItem/UsageStartDate and "
+                          "bill/BillingPeriodStartDate are all empty or absent)",
+                          l->where, place);
+    }
+    rk_measures m;
+    if (!rk_cur_measures(kr, &m)) {
+        return rk_err_set(err, RK_EBADDATA, "%s: %s: a derived cost is out of range (|value| >= 10^20)", l->where,
+                          place);
+    }
+    if (have_iv && (m.lit == RK_LIT_USAGE || m.lit == RK_LIT_DISCOUNTED_USAGE || m.lit == RK_LIT_SP_COVERED_USAGE) &&
+        t1 > t0 && t1 - t0 < pw->st.min_interval)
+        pw->st.min_interval = t1 - t0;
+    if (plan_p0 && kr->has[RK_K_PERIOD_START] && (int64_t)kr->v[RK_K_PERIOD_START].m != plan_p0) pw->st.outside++;
+    rk_segb_set_time(w, pw->dcol[D_TIME], t0);
+    rk_segb_set_dec(w, pw->dcol[D_UNB], m.unblended);
+    rk_segb_set_dec(w, pw->dcol[D_BLEND], m.blended);
+    rk_segb_set_dec(w, pw->dcol[D_NETUNB], m.net_unblended);
+    rk_segb_set_dec(w, pw->dcol[D_AMORT], m.amortized);
+    rk_segb_set_dec(w, pw->dcol[D_NETAMORT], m.net_amortized);
+    rk_segb_set_dec(w, pw->dcol[D_OD], m.ondemand);
+    rk_segb_set_dec(w, pw->dcol[D_TRUEUP], m.trueup);
+    rk_segb_set_dec(w, pw->dcol[D_UPFRONT], m.upfront);
+    rk_segb_set_str(w, pw->dcol[D_SERVICE], m.service, m.service_len);
+    rk_segb_set_str(w, pw->dcol[D_REGION], m.region, m.region_len);
+    const char *cn = rk_charge_name(m.charge), *pn = rk_purchase_name(m.purchase);
+    rk_segb_set_str(w, pw->dcol[D_CHARGE], cn, strlen(cn));
+    rk_segb_set_str(w, pw->dcol[D_PO], pn, strlen(pn));
+    RK_TRY(row_stats(pw, kr, &m, err));
+    rk_status st = rk_segb_end_row(w, err);
+    if (st != RK_OK) {
+        rk_err_prefix(err, "%s: %s: ", l->where, place);
+        return st;
+    }
+    pw->rows++;
+    return RK_OK;
+}
+
 static rk_status read_part(local *l, rk_csv *csv, rk_err *err)
 {
     job *j = l->j;
@@ -731,80 +814,9 @@ static rk_status read_part(local *l, rk_csv *csv, rk_err *err)
             }
         }
         if (st != RK_OK) break;
-        for (int k = 0; k < RK_K_COUNT; k++)
-            if (!kr.has[k]) kr.v[k] = rk_dec_zero();
-
-        /* Time of the row: the start of identity/TimeInterval (cur-format
-         * §a.6: bucket by it, not by UsageStartDate), else the usage start,
-         * else the billing period start. */
-        int64_t t0 = 0, t1 = 0;
-        bool have_t = false, have_iv = false;
-        if (kr.has[RK_K_TIME_INTERVAL]) {
-            const char *s = kr.s[RK_K_TIME_INTERVAL];
-            size_t n = kr.n[RK_K_TIME_INTERVAL];
-            if (n == l->last_iv_len && n < sizeof l->last_iv && memcmp(s, l->last_iv, n) == 0) {
-                t0 = l->iv_start;
-                t1 = l->iv_end;
-            } else {
-                if (rk_interval_parse(s, n, &t0, &t1) != RK_OK) {
-                    char q[128];
-                    quote_value(s, n, q, sizeof q);
-                    st = field_err(l, err, row->line, 0, "identity/TimeInterval",
-                                   "\"%s\" is not an interval (expected start/end timestamps)", q);
-                    break;
-                }
-                if (n < sizeof l->last_iv) {
-                    memcpy(l->last_iv, s, n);
-                    l->last_iv_len = n;
-                    l->iv_start = t0;
-                    l->iv_end = t1;
-                }
-            }
-            have_t = have_iv = true;
-        } else if (kr.has[RK_K_USAGE_START]) {
-            t0 = (int64_t)kr.v[RK_K_USAGE_START].m;
-            have_t = true;
-        } else if (kr.has[RK_K_PERIOD_START]) {
-            t0 = (int64_t)kr.v[RK_K_PERIOD_START].m;
-            have_t = true;
-        }
-        if (!have_t) {
-            st = rk_err_set(err, RK_EBADDATA,
-                            "%s: line %llu: the row has no time (identity/TimeInterval, lineItem/UsageStartDate and "
-                            "bill/BillingPeriodStartDate are all empty or absent)",
-                            l->where, (unsigned long long)row->line);
-            break;
-        }
-        rk_measures m;
-        if (!rk_cur_measures(&kr, &m)) {
-            st = rk_err_set(err, RK_EBADDATA, "%s: line %llu: a derived cost is out of range (|value| >= 10^20)", l->where,
-                            (unsigned long long)row->line);
-            break;
-        }
-        if (have_iv && (m.lit == RK_LIT_USAGE || m.lit == RK_LIT_DISCOUNTED_USAGE || m.lit == RK_LIT_SP_COVERED_USAGE) &&
-            t1 > t0 && t1 - t0 < pw->st.min_interval)
-            pw->st.min_interval = t1 - t0;
-        if (plan_p0 && kr.has[RK_K_PERIOD_START] && (int64_t)kr.v[RK_K_PERIOD_START].m != plan_p0) pw->st.outside++;
-        rk_segb_set_time(w, pw->dcol[D_TIME], t0);
-        rk_segb_set_dec(w, pw->dcol[D_UNB], m.unblended);
-        rk_segb_set_dec(w, pw->dcol[D_BLEND], m.blended);
-        rk_segb_set_dec(w, pw->dcol[D_NETUNB], m.net_unblended);
-        rk_segb_set_dec(w, pw->dcol[D_AMORT], m.amortized);
-        rk_segb_set_dec(w, pw->dcol[D_NETAMORT], m.net_amortized);
-        rk_segb_set_dec(w, pw->dcol[D_OD], m.ondemand);
-        rk_segb_set_dec(w, pw->dcol[D_TRUEUP], m.trueup);
-        rk_segb_set_dec(w, pw->dcol[D_UPFRONT], m.upfront);
-        rk_segb_set_str(w, pw->dcol[D_SERVICE], m.service, m.service_len);
-        rk_segb_set_str(w, pw->dcol[D_REGION], m.region, m.region_len);
-        const char *cn = rk_charge_name(m.charge), *pn = rk_purchase_name(m.purchase);
-        rk_segb_set_str(w, pw->dcol[D_CHARGE], cn, strlen(cn));
-        rk_segb_set_str(w, pw->dcol[D_PO], pn, strlen(pn));
-        if ((st = row_stats(pw, &kr, &m, err)) != RK_OK) break;
-        if ((st = rk_segb_end_row(w, err)) != RK_OK) {
-            rk_err_prefix(err, "%s: line %llu: ", l->where, (unsigned long long)row->line);
-            break;
-        }
-        pw->rows++;
+        char place[48];
+        snprintf(place, sizeof place, "line %llu", (unsigned long long)row->line);
+        if ((st = finish_row(l, pw, &kr, plan_p0, place, err)) != RK_OK) break;
         if (++local_rows == 4096) {
             __atomic_add_fetch(&sh->rows, local_rows, __ATOMIC_RELAXED);
             local_rows = 0;
@@ -846,11 +858,460 @@ static bool ends_with_ci(const char *s, const char *x)
     return n >= m && strcasecmp(s + n - m, x) == 0;
 }
 
+/* ---- Parquet files ---- */
+
+typedef struct pq_src {
+    rk_source *src;
+    const char *key;
+    uint64_t *counter;
+} pq_src;
+
+static rk_status pq_read(void *ctx, uint64_t off, void *buf, size_t len, rk_err *err)
+{
+    pq_src *p = ctx;
+    rk_status st = rk_source_read_range(p->src, p->key, off, buf, len, err);
+    if (st == RK_OK) __atomic_add_fetch(p->counter, len, __ATOMIC_RELAXED);
+    return st;
+}
+
+/* A leaf column of the file and what it feeds. */
+typedef struct pqcol {
+    size_t leaf;
+    int gid; /* flat leaves */
+    rk_coltype type;
+    rk_key key;
+    bool map;           /* a map's key leaf; vleaf is its value leaf or SIZE_MAX */
+    size_t vleaf;
+    char prefix[64];    /* map entries become <prefix>_<key> columns */
+    rk_pq_reader *rd, *vrd;
+    rk_pq_batch b, vb;
+    size_t li, vi, vli, vvi;
+} pqcol;
+
+/* Per-file cache: a map key's text -> the column it feeds. */
+typedef struct mkey {
+    uint64_t h;
+    int map;
+    char *text;
+    size_t n;
+    int gid;
+    rk_coltype type;
+    rk_key key;
+} mkey;
+
+typedef struct mkeys {
+    mkey *v;
+    size_t cap, n;
+} mkeys;
+
+/* Small text built for a row (numbers shown as text); reset per row. */
+typedef struct scratch {
+    char buf[32768];
+    size_t len;
+} scratch;
+
+static const char *scratch_put(scratch *sc, const char *p, size_t n)
+{
+    if (sc->len + n > sizeof sc->buf) return NULL;
+    char *d = sc->buf + sc->len;
+    memcpy(d, p, n);
+    sc->len += n;
+    return d;
+}
+
+static rk_status pq_err(local *l, rk_err *err, const rk_pq_col *k, size_t rg, int64_t row, const char *fmt, ...)
+    __attribute__((format(printf, 6, 7)));
+static rk_status pq_err(local *l, rk_err *err, const rk_pq_col *k, size_t rg, int64_t row, const char *fmt, ...)
+{
+    char msg[600];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    return rk_err_set(err, RK_EBADDATA, "%s: column %s, row group %zu, row %lld: %s", l->where, k->path, rg,
+                      (long long)row, msg);
+}
+
+/* Converts value vi of a batch to the stored column's type and sets it. */
+static rk_status pq_cell(local *l, rk_segb *w, int c, rk_coltype t, rk_key key, const rk_pq_col *k,
+                         const rk_pq_batch *b, size_t vi, rk_cur_row *kr, scratch *sc, size_t rg, int64_t row,
+                         uint64_t *rounded, rk_err *err)
+{
+    char tmp[96];
+    const char *sp = NULL;
+    size_t sn = 0;
+    rk_dec d = rk_dec_zero();
+    int64_t ms = 0;
+    bool have_dec = false, have_ms = false;
+    switch (k->phys) {
+    case RK_PQ_BOOLEAN:
+        sp = b->b8[vi] ? "true" : "false";
+        sn = strlen(sp);
+        d = (rk_dec){b->b8[vi], 0};
+        have_dec = true;
+        break;
+    case RK_PQ_INT32:
+    case RK_PQ_INT64: {
+        int64_t v = k->phys == RK_PQ_INT32 ? b->i32[vi] : b->i64[vi];
+        if (k->logical == RK_PQL_TIMESTAMP) {
+            ms = rk_pq_ts_ms(v, k->unit);
+            have_ms = true;
+        } else if (k->logical == RK_PQL_DATE) {
+            ms = v * RK_MS_PER_DAY;
+            have_ms = true;
+        } else if (k->logical == RK_PQL_DECIMAL) {
+            if (rk_pq_decimal_i64(v, k->scale, &d) != RK_OK) return pq_err(l, err, k, rg, row, "decimal scale %d is beyond 18", k->scale);
+            have_dec = true;
+        } else {
+            d = (rk_dec){v, 0};
+            have_dec = true;
+        }
+        break;
+    }
+    case RK_PQ_FLOAT:
+    case RK_PQ_DOUBLE: {
+        double x = k->phys == RK_PQ_FLOAT ? (double)b->f32[vi] : b->f64[vi];
+        if (!rk_dec_from_double(x, &d)) return pq_err(l, err, k, rg, row, "%g is not a finite number", x);
+        if (fabs(x) < 1e-18 && x != 0) (*rounded)++;
+        have_dec = true;
+        break;
+    }
+    case RK_PQ_INT96:
+        ms = rk_pq_int96_ms(b->bin[vi].p);
+        have_ms = true;
+        break;
+    case RK_PQ_BYTE_ARRAY:
+    case RK_PQ_FIXED: {
+        rk_pq_slice v = b->bin[vi];
+        if (k->logical == RK_PQL_DECIMAL) {
+            if (rk_pq_decimal_be(v.p, v.n, k->scale, &d) != RK_OK)
+                return pq_err(l, err, k, rg, row, "decimal out of range (|value| must be below 10^20, scale at most 18)");
+            have_dec = true;
+        } else if (k->phys == RK_PQ_FIXED && k->logical != RK_PQL_STRING) {
+            size_t m = 0;
+            for (uint32_t i = 0; i < v.n && m + 3 < sizeof tmp; i++) m += (size_t)snprintf(tmp + m, sizeof tmp - m, "%02x", v.p[i]);
+            sp = tmp;
+            sn = m;
+        } else {
+            sp = (const char *)v.p;
+            sn = v.n;
+            if (!rk_utf8_valid(sp, sn))
+                return pq_err(l, err, k, rg, row, "text is not valid UTF-8");
+        }
+        break;
+    }
+    }
+    if (t == RK_COL_STR) {
+        if (!sp) {
+            /* a number or a time in a text column: show it as CSV would */
+            if (have_ms) sn = rk_time_fmt(ms, tmp);
+            else sn = rk_dec_fmt(d, tmp);
+            sp = scratch_put(sc, tmp, sn);
+            if (!sp) return pq_err(l, err, k, rg, row, "the row converts too many values to text");
+        }
+        if (sn == 0) return RK_OK; /* an empty string is null, as in CSV */
+        rk_segb_set_str(w, c, sp, sn);
+        if (key >= 0 && !kr->has[key]) {
+            kr->s[key] = sp;
+            kr->n[key] = sn;
+            kr->has[key] = true;
+        }
+        return RK_OK;
+    }
+    if (t == RK_COL_DEC) {
+        if (!have_dec) {
+            if (have_ms) return pq_err(l, err, k, rg, row, "a timestamp where an amount is expected");
+            if (sn == 0) return RK_OK;
+            bool r = false;
+            rk_status ps = rk_dec_parse(sp, sn, &d, &r);
+            if (ps == RK_ENOTFOUND) return RK_OK;
+            if (ps != RK_OK) {
+                char q[64];
+                quote_value(sp, sn, q, sizeof q);
+                return pq_err(l, err, k, rg, row, "\"%s\" is not a number", q);
+            }
+            if (r) (*rounded)++;
+        }
+        rk_segb_set_dec(w, c, d);
+        if (key >= 0 && !kr->has[key]) {
+            kr->v[key] = d;
+            kr->has[key] = true;
+        }
+        return RK_OK;
+    }
+    /* RK_COL_TIME */
+    if (!have_ms) {
+        if (have_dec) return pq_err(l, err, k, rg, row, "a number where a timestamp is expected");
+        if (sn == 0) return RK_OK;
+        rk_status ps = rk_time_parse(sp, sn, &ms);
+        if (ps == RK_ENOTFOUND) return RK_OK;
+        if (ps != RK_OK) {
+            char q[64];
+            quote_value(sp, sn, q, sizeof q);
+            return pq_err(l, err, k, rg, row, "\"%s\" is not a timestamp", q);
+        }
+    }
+    rk_segb_set_time(w, c, ms);
+    if (key >= 0 && !kr->has[key]) {
+        kr->v[key] = (rk_dec){ms, 0};
+        kr->has[key] = true;
+    }
+    return RK_OK;
+}
+
+/* The column a map entry feeds ("<prefix>_<normalized key>"), cached per file. */
+static rk_status map_key_col(local *l, mkeys *mk, int map, const char *prefix, const uint8_t *p, size_t n, bool numeric,
+                             mkey **out, rk_err *err)
+{
+    uint64_t h = rk_hash(p, n) ^ (uint64_t)map * 0x9E3779B97F4A7C15ull;
+    if (mk->cap) {
+        size_t i = (size_t)h & (mk->cap - 1);
+        while (mk->v[i].text) {
+            if (mk->v[i].h == h && mk->v[i].map == map && mk->v[i].n == n && memcmp(mk->v[i].text, p, n) == 0) {
+                *out = &mk->v[i];
+                return RK_OK;
+            }
+            i = (i + 1) & (mk->cap - 1);
+        }
+    }
+    if ((mk->n + 1) * 2 > mk->cap) {
+        size_t nc = mk->cap ? mk->cap * 2 : 64;
+        mkey *nv = calloc(nc, sizeof *nv);
+        if (!nv) return rk_err_set(err, RK_ENOMEM, "out of memory");
+        for (size_t i = 0; i < mk->cap; i++) {
+            if (!mk->v[i].text) continue;
+            size_t j = (size_t)mk->v[i].h & (nc - 1);
+            while (nv[j].text) j = (j + 1) & (nc - 1);
+            nv[j] = mk->v[i];
+        }
+        free(mk->v);
+        mk->v = nv;
+        mk->cap = nc;
+    }
+    char norm[2 * RK_COLNAME_MAX + 2], colname[2 * RK_COLNAME_MAX + 80];
+    size_t kl = n > RK_COLNAME_MAX ? RK_COLNAME_MAX : n;
+    rk_colname_normalize((const char *)p, kl, norm, sizeof norm);
+    snprintf(colname, sizeof colname, "%s_%s", prefix, norm);
+    rk_coltype t = rk_cur_coltype(colname);
+    if (numeric) t = RK_COL_DEC;
+    else if (t == RK_COL_DEC) t = RK_COL_STR;
+    mkey e = {.h = h, .map = map, .n = n};
+    e.text = rk_strndup((const char *)p, n);
+    if (!e.text) return rk_err_set(err, RK_ENOMEM, "out of memory");
+    e.gid = *norm ? gcol_find(l->j, colname, t, &e.type, &e.key) : -1;
+    size_t i = (size_t)h & (mk->cap - 1);
+    while (mk->v[i].text) i = (i + 1) & (mk->cap - 1);
+    mk->v[i] = e;
+    mk->n++;
+    *out = &mk->v[i];
+    return RK_OK;
+}
+
+static rk_status read_parquet(local *l, const rk_object *o, rk_err *err)
+{
+    job *j = l->j;
+    shared *sh = j->sh;
+    pq_src ctx = {sh->src, o->key, &sh->bytes_read};
+    rk_pq *f;
+    rk_status st = rk_pq_open(pq_read, &ctx, o->size, &f, err);
+    if (st != RK_OK) {
+        rk_err_prefix(err, "%s: ", l->where);
+        return st;
+    }
+    size_t nleaf = rk_pq_ncols(f);
+    pqcol *pc = calloc(nleaf ? nleaf : 1, sizeof *pc);
+    size_t npc = 0;
+    mkeys mk = {0};
+    scratch *sc = malloc(sizeof *sc);
+    int period_pc = -1;
+    if (!pc || !sc) {
+        st = rk_err_set(err, RK_ENOMEM, "out of memory");
+        goto out;
+    }
+    for (size_t i = 0; i < nleaf && st == RK_OK; i++) {
+        const rk_pq_col *k = rk_pq_column(f, i);
+        char norm[2 * RK_COLNAME_MAX + 2];
+        size_t tl = strlen(k->top);
+        rk_colname_normalize(k->top, tl > RK_COLNAME_MAX ? RK_COLNAME_MAX : tl, norm, sizeof norm);
+        if (k->shape == RK_PQ_FLAT) {
+            pqcol *c = &pc[npc];
+            c->leaf = i;
+            c->gid = gcol_find(j, norm, rk_cur_coltype(norm), &c->type, &c->key);
+            if (c->gid < 0) st = rk_err_set(err, RK_ENOMEM, "out of memory");
+            if (c->key == RK_K_PERIOD_START && period_pc < 0) period_pc = (int)npc;
+            npc++;
+        } else if (k->shape == RK_PQ_MAP_KEY) {
+            pqcol *c = &pc[npc++];
+            c->leaf = i;
+            c->map = true;
+            c->vleaf = (i + 1 < nleaf && rk_pq_column(f, i + 1)->shape == RK_PQ_MAP_VALUE) ? i + 1 : SIZE_MAX;
+            rk_mapcol mc = rk_cur_mapcol(norm);
+            snprintf(c->prefix, sizeof c->prefix, "%s", mc ? rk_cur_map_prefix(mc) : norm);
+        }
+        /* map values are read with their keys; lists and structs are not CUR data */
+    }
+    if (st == RK_OK && !j->plan->period && period_pc < 0)
+        st = rk_err_set(err, RK_EBADDATA,
+                        "%s: there is no bill_billing_period_start_date column, so the billing period of its rows is "
+                        "unknown (files without a manifest need it)",
+                        l->where);
+    lperiod *single = NULL;
+    if (st == RK_OK && j->plan->period) st = lp_get(l, j->plan->period, &single, err);
+    int64_t plan_p0 = 0;
+    if (j->plan->period) {
+        char tmp[16];
+        snprintf(tmp, sizeof tmp, "%s-01", j->plan->period);
+        rk_time_parse(tmp, strlen(tmp), &plan_p0);
+    }
+    rk_cur_row kr;
+    memset(&kr, 0, sizeof kr);
+    int64_t last_period_ms = INT64_MIN;
+    lperiod *last_pw = NULL;
+    int64_t file_row = 0;
+    uint64_t local_rows = 0;
+    for (size_t g = 0; g < rk_pq_nrowgroups(f) && st == RK_OK; g++) {
+        /* net columns present in the file? (the CSV rule, per file) */
+        kr.part_has_net = false;
+        for (size_t i = 0; i < npc; i++)
+            if (!pc[i].map && pc[i].key == RK_K_NET_UNBLENDED) kr.part_has_net = true;
+        for (size_t i = 0; i < npc && st == RK_OK; i++) {
+            st = rk_pq_reader_open(f, g, pc[i].leaf, &pc[i].rd, err);
+            if (st == RK_OK && pc[i].map && pc[i].vleaf != SIZE_MAX) st = rk_pq_reader_open(f, g, pc[i].vleaf, &pc[i].vrd, err);
+        }
+        int64_t left = rk_pq_rowgroup_rows(f, g);
+        while (st == RK_OK && left > 0) {
+            size_t want = (size_t)(left < 2048 ? left : 2048);
+            for (size_t i = 0; i < npc && st == RK_OK; i++) {
+                pqcol *c = &pc[i];
+                st = rk_pq_reader_next(c->rd, want, &c->b, err);
+                if (st == RK_OK && c->vrd) st = rk_pq_reader_next(c->vrd, want, &c->vb, err);
+                if (st == RK_OK && (c->b.nrows != want || (c->vrd && c->vb.nrows != want)))
+                    st = rk_err_set(err, RK_EBADDATA,
+                                    "%s: column %s, row group %zu: the column has fewer rows than its row group "
+                                    "declares (the schema and the pages do not match)",
+                                    l->where, rk_pq_column(f, c->leaf)->path, g);
+                c->li = c->vi = c->vli = c->vvi = 0;
+            }
+            if (st != RK_OK) {
+                if (strncmp(err->msg, "Parquet column", 14) == 0) rk_err_prefix(err, "%s: ", l->where);
+                break;
+            }
+            for (size_t r = 0; r < want && st == RK_OK; r++, file_row++) {
+                lperiod *pw = single;
+                if (!pw) {
+                    pqcol *c = &pc[period_pc];
+                    const rk_pq_col *k = rk_pq_column(f, c->leaf);
+                    bool present = !k->max_def || c->b.def[c->li] == k->max_def;
+                    int64_t ms = 0;
+                    if (present) {
+                        /* the value this row will read for the column */
+                        size_t vi = c->vi;
+                        if (k->phys == RK_PQ_INT64 || k->phys == RK_PQ_INT32) {
+                            int64_t v = k->phys == RK_PQ_INT32 ? c->b.i32[vi] : c->b.i64[vi];
+                            ms = k->logical == RK_PQL_DATE ? v * RK_MS_PER_DAY : rk_pq_ts_ms(v, k->unit);
+                        } else if (k->phys == RK_PQ_INT96) {
+                            ms = rk_pq_int96_ms(c->b.bin[vi].p);
+                        } else if (k->phys == RK_PQ_BYTE_ARRAY) {
+                            present = rk_time_parse((const char *)c->b.bin[vi].p, c->b.bin[vi].n, &ms) == RK_OK;
+                        } else {
+                            present = false;
+                        }
+                    }
+                    if (!present) {
+                        st = pq_err(l, err, k, g, file_row, "the billing period is empty or not a time, so the row cannot be placed in a period");
+                        break;
+                    }
+                    if (ms != last_period_ms) {
+                        char per[8];
+                        rk_period_of(ms, per);
+                        if ((st = lp_get(l, per, &last_pw, err)) != RK_OK) break;
+                        last_period_ms = ms;
+                    }
+                    pw = last_pw;
+                }
+                memset(kr.has, 0, sizeof kr.has);
+                sc->len = 0;
+                rk_segb *w = pw->b;
+                for (size_t i = 0; i < npc && st == RK_OK; i++) {
+                    pqcol *c = &pc[i];
+                    const rk_pq_col *k = rk_pq_column(f, c->leaf);
+                    if (!c->map) {
+                        bool present = !k->max_def || c->b.def[c->li] == k->max_def;
+                        c->li++;
+                        if (!present) continue;
+                        int col = pw_col(pw, l, c->gid, err);
+                        if (col < 0) {
+                            st = rk_err_set(err, RK_ENOMEM, "out of memory");
+                            break;
+                        }
+                        st = pq_cell(l, w, col, c->type, c->key, k, &c->b, c->vi++, &kr, sc, g, file_row, &l->rounded, err);
+                        continue;
+                    }
+                    /* a map: the entries of this row */
+                    const rk_pq_col *vk = c->vrd ? rk_pq_column(f, c->vleaf) : NULL;
+                    do {
+                        uint8_t d = k->max_def ? c->b.def[c->li] : (uint8_t)k->max_def;
+                        if (d >= k->entry_def) {
+                            rk_pq_slice key = c->b.bin ? c->b.bin[c->vi] : (rk_pq_slice){(const uint8_t *)"", 0};
+                            c->vi++;
+                            bool vpresent = vk && (!vk->max_def || c->vb.def[c->vli] == vk->max_def);
+                            if (vpresent && key.n) {
+                                bool numeric = vk->phys == RK_PQ_DOUBLE || vk->phys == RK_PQ_FLOAT ||
+                                               ((vk->phys == RK_PQ_INT32 || vk->phys == RK_PQ_INT64) &&
+                                                vk->logical != RK_PQL_TIMESTAMP && vk->logical != RK_PQL_DATE);
+                                mkey *e;
+                                st = map_key_col(l, &mk, (int)i, c->prefix, key.p, key.n, numeric, &e, err);
+                                if (st == RK_OK && e->gid >= 0) {
+                                    int col = pw_col(pw, l, e->gid, err);
+                                    if (col < 0) st = rk_err_set(err, RK_ENOMEM, "out of memory");
+                                    else
+                                        st = pq_cell(l, w, col, e->type, e->key, vk, &c->vb, c->vvi, &kr, sc, g, file_row,
+                                                     &l->rounded, err);
+                                }
+                            }
+                            if (vpresent) c->vvi++;
+                        }
+                        c->li++;
+                        if (vk) c->vli++;
+                    } while (st == RK_OK && c->li < c->b.nvals && c->b.rep[c->li] != 0);
+                }
+                if (st != RK_OK) break;
+                char place[64];
+                snprintf(place, sizeof place, "row group %zu, row %lld", g, (long long)file_row);
+                if ((st = finish_row(l, pw, &kr, plan_p0, place, err)) != RK_OK) break;
+                if (++local_rows == 4096) {
+                    __atomic_add_fetch(&sh->rows, local_rows, __ATOMIC_RELAXED);
+                    local_rows = 0;
+                    if (__atomic_load_n(&j->failed, __ATOMIC_RELAXED)) {
+                        st = rk_err_set(err, RK_ECHANGED, "stopped: another file of this delivery failed");
+                        break;
+                    }
+                }
+            }
+            left -= (int64_t)want;
+        }
+        for (size_t i = 0; i < npc; i++) {
+            rk_pq_reader_close(pc[i].rd);
+            rk_pq_reader_close(pc[i].vrd);
+            pc[i].rd = pc[i].vrd = NULL;
+        }
+    }
+    __atomic_add_fetch(&sh->rows, local_rows, __ATOMIC_RELAXED);
+out:
+    for (size_t i = 0; i < mk.cap; i++) free(mk.v[i].text);
+    free(mk.v);
+    free(pc);
+    free(sc);
+    rk_pq_close(f);
+    return st;
+}
+
 static rk_status read_file(local *l, const rk_object *o, rk_err *err)
 {
     shared *sh = l->j->sh;
     rk_in *in = NULL;
     snprintf(l->where, sizeof l->where, "file %s", o->key);
+    if (ends_with_ci(o->key, ".parquet")) return read_parquet(l, o, err);
     rk_status st = rk_source_open(sh->src, o->key, &in, err);
     if (st != RK_OK) return st;
     rk_in *counted = rk_in_counting(in, &sh->bytes_read);
@@ -1038,6 +1499,12 @@ static void job_init_locked(job *j)
                          .manifest = p->manifest};
     if (rk_ws_report(sh->ws, sh->source_id, &ref, &j->report_id, &err) != RK_OK) {
         add_result(sh, p, p->period, RK_RES_FAILED, 0, err.msg, 0);
+        j->skip = true;
+        return;
+    }
+    if (p->status == RK_PLAN_WAITING) {
+        bool same = rk_ws_is_current(sh->ws, j->report_id, p->period, p->fingerprint);
+        add_result(sh, p, p->period, same ? RK_RES_UNCHANGED : RK_RES_WAITING, 0, same ? NULL : p->message, 0);
         j->skip = true;
         return;
     }
@@ -1370,6 +1837,7 @@ rk_status rk_ingest(rk_ws *ws, rk_source *src, const rk_ingest_opts *opts, rk_in
         case RK_RES_UNCHANGED: c->unchanged++; break;
         case RK_RES_FAILED: c->failed++; break;
         case RK_RES_UNSUPPORTED: c->unsupported++; break;
+        case RK_RES_WAITING: c->waiting++; break;
         }
         c->rows += out->v[i].rows;
     }

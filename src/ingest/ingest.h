@@ -23,7 +23,8 @@ typedef enum rk_res_status {
     RK_RES_INGESTED = 0,
     RK_RES_UNCHANGED,
     RK_RES_FAILED,
-    RK_RES_UNSUPPORTED
+    RK_RES_UNSUPPORTED,
+    RK_RES_WAITING /* AWS is rewriting the report; read on a later run */
 } rk_res_status;
 
 typedef struct rk_period_result {

@@ -27,6 +27,8 @@ typedef struct rk_source_ops {
     rk_status (*list)(rk_source *s, rk_object **objs, size_t *n, rk_err *err);
     rk_status (*open)(rk_source *s, const char *key, uint64_t offset, rk_in **out, rk_err *err);
     rk_status (*stat)(rk_source *s, const char *key, rk_object *out, rk_err *err);
+    /* Reads exactly len bytes at off (Parquet footers and column chunks). */
+    rk_status (*read_range)(rk_source *s, const char *key, uint64_t off, void *buf, size_t len, rk_err *err);
     void (*close)(rk_source *s);
 } rk_source_ops;
 
@@ -48,6 +50,11 @@ static inline rk_status rk_source_open(rk_source *s, const char *key, rk_in **ou
 static inline rk_status rk_source_stat(rk_source *s, const char *key, rk_object *out, rk_err *err)
 {
     return s->ops->stat(s, key, out, err);
+}
+static inline rk_status rk_source_read_range(rk_source *s, const char *key, uint64_t off, void *buf, size_t len,
+                                             rk_err *err)
+{
+    return s->ops->read_range(s, key, off, buf, len, err);
 }
 static inline void rk_source_close(rk_source *s)
 {

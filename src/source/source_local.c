@@ -119,6 +119,31 @@ static rk_status l_stat(rk_source *s, const char *key, rk_object *out, rk_err *e
     return RK_OK;
 }
 
+static rk_status l_read_range(rk_source *s, const char *key, uint64_t off, void *buf, size_t len, rk_err *err)
+{
+    local *l = (local *)s;
+    char path[PATH_MAX];
+    snprintf(path, sizeof path, "%s/%s", l->root, key);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return rk_err_set(err, errno == ENOENT ? RK_ENOTFOUND : RK_EIO, "cannot open %s: %s", path, strerror(errno));
+    size_t done = 0;
+    rk_status st = RK_OK;
+    while (done < len) {
+        ssize_t n = pread(fd, (char *)buf + done, len - done, (off_t)(off + done));
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) {
+            st = n == 0 ? rk_err_set(err, RK_EBADDATA, "%s is shorter than expected (read past its end at %llu)", key,
+                                     (unsigned long long)(off + done))
+                        : rk_err_set(err, RK_EIO, "cannot read %s: %s", path, strerror(errno));
+            break;
+        }
+        done += (size_t)n;
+    }
+    close(fd);
+    return st;
+}
+
 static void l_close(rk_source *s)
 {
     local *l = (local *)s;
@@ -128,7 +153,7 @@ static void l_close(rk_source *s)
 }
 
 static const rk_source_ops local_ops = {
-    .kind = "local", .list = l_list, .open = l_open, .stat = l_stat, .close = l_close};
+    .kind = "local", .list = l_list, .open = l_open, .stat = l_stat, .read_range = l_read_range, .close = l_close};
 
 rk_status rk_source_local(const char *path, rk_source **out, rk_err *err)
 {

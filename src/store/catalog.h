@@ -52,7 +52,7 @@ rk_status rk_ws_report(rk_ws *ws, int64_t source_id, const rk_report_ref *r, int
 
 rk_status rk_ws_run_begin(rk_ws *ws, const char *command, int64_t source_id, int64_t *run_id, rk_err *err);
 typedef struct rk_run_counts {
-    unsigned ingested, unchanged, failed, unsupported, ignored_files;
+    unsigned ingested, unchanged, failed, unsupported, waiting, ignored_files;
     uint64_t rows, bytes;
 } rk_run_counts;
 rk_status rk_ws_run_end(rk_ws *ws, int64_t run_id, const rk_run_counts *c, const char *status, rk_err *err);

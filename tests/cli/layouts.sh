@@ -100,7 +100,8 @@ check_has "$(rk --data "$W" status)" "not used: cur/rep (legacy-csv) — pinned 
 rk --data "$W" prefer --clear --period 2025-03 >/dev/null
 check_eq "$(total "$W" --from 2025-03 --to 2025-04)" 30 "clearing the pin restores the rule"
 
-# Parquet is recognised, reported, never silently skipped.
+# Parquet is recognised and read; a broken file fails with the decoder's
+# reason, naming it, and never silently skipped.
 PQ=$T/pq
 mkdir -p "$PQ/cur/acme/acme/year=2025/month=5" "$PQ/x/exp/data/BILLING_PERIOD=2025-06" "$PQ/cur/acme/cost_and_usage_data_status"
 printf 'PAR1fakePAR1' >"$PQ/cur/acme/acme/year=2025/month=5/acme-00001.snappy.parquet"
@@ -108,10 +109,9 @@ printf 'PAR1fakePAR1' >"$PQ/cur/acme/cost_and_usage_data_status/cost_and_usage_d
 printf 'PAR1fakePAR1' >"$PQ/x/exp/data/BILLING_PERIOD=2025-06/exp-00001.snappy.parquet"
 cur_csv "$PQ/csv/july.csv" $P 2025-07 1.00
 out=$(rk --data "$T/wpq" ingest "$PQ"); rc=$?
-check_eq "$rc" 1 "Parquet makes the ingest exit 1"
+check_eq "$rc" 1 "broken Parquet makes the ingest exit 1"
 check_has "$out" "athena-parquet  2025-05" "Athena Parquet month recognised"
 check_has "$out" "cur2-parquet    2025-06" "CUR 2.0 Parquet recognised"
-check_has "$out" "not supported: Parquet: not supported yet" "reported as not supported yet"
-check_has "$out" "1 ingested, 0 unchanged, 0 failed, 2 not supported" "the CSV period is still ingested"
-check_has "$(rk --data "$T/wpq" status)" "unsupported: Parquet: not supported yet" "status lists it as a problem"
+check_has "$out" "failed: file cur/acme/acme/year=2025/month=5/acme-00001.snappy.parquet: Parquet: footer length points outside the file" "the broken file is named with the reason"
+check_has "$out" "1 ingested, 0 unchanged, 2 failed" "the CSV period is still ingested"
 finish

@@ -43,7 +43,17 @@ const needed = ['identity_time_interval', 'line_item_usage_start_date', 'bill_bi
 const parts = [];
 for (const [i, f] of files.entries()) {
   const t = `f${i}`;
-  await c.run(`CREATE TABLE ${t} AS SELECT * FROM read_csv(${lit(f)}, all_varchar=true, header=true, auto_detect=true, delim=',', quote='"', escape='"', sample_size=-1)`);
+  if (f.endsWith('.parquet')) {
+    // Parquet is typed: take every column as text. DuckDB prints a double as the
+    // shortest decimal that reads back as it, the rule reckon applies.
+    await c.run(`CREATE TABLE ${t}_raw AS SELECT * FROM read_parquet(${lit(f)})`);
+    const pcols = (await c.runAndReadAll(`SELECT column_name, column_type FROM (DESCRIBE ${t}_raw)`)).getRows();
+    const conv = pcols.map(([n, ty]) => ty.startsWith('TIMESTAMP')
+      ? `strftime(${q(n)}, '%Y-%m-%dT%H:%M:%SZ') AS ${q(n)}` : `CAST(${q(n)} AS VARCHAR) AS ${q(n)}`);
+    await c.run(`CREATE TABLE ${t} AS SELECT ${conv.join(', ')} FROM ${t}_raw`);
+  } else {
+    await c.run(`CREATE TABLE ${t} AS SELECT * FROM read_csv(${lit(f)}, all_varchar=true, header=true, auto_detect=true, delim=',', quote='"', escape='"', sample_size=-1)`);
+  }
   const cols = (await c.runAndReadAll(`SELECT column_name FROM (DESCRIBE ${t})`)).getRows().map(r => r[0]);
   const byNorm = new Map();
   for (const col of cols) { const n = athena(col); if (!byNorm.has(n)) byNorm.set(n, []); byNorm.get(n).push(col); }

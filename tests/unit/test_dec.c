@@ -1,6 +1,8 @@
 /* Decimal parsing and arithmetic: the exactness every money figure rests on. */
 #include "harness.h"
 
+#include <math.h>
+
 #include "common/dec.h"
 
 static const char *fmt(rk_dec d)
@@ -144,9 +146,44 @@ static void formatting(void **state)
     assert_string_equal(out, "-0.005");
 }
 
+static void from_double(void **state)
+{
+    (void)state;
+    static const char *const cases[] = {"0.1", "0.0004437509", "19.5191", "-12.696", "1", "0", "123456.789",
+                                        "0.00165303109242778", "1e-12", "99999.9999999999", "3.4028234663852886e+38",
+                                        "2.2250738585072014e-308", "0.3", "4064.4831", "-0.0000000001"};
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        double x = strtod(cases[i], NULL);
+        rk_dec d;
+        bool ok = rk_dec_from_double(x, &d);
+        /* outside reckon's range (|v| < 10^20, 18 decimals) a double cannot be exact */
+        if (fabs(x) >= 1e20 || fabs(x) < 1e-18) continue;
+        assert_true(ok);
+        char out[64];
+        rk_dec_fmt(d, out);
+        /* the decimal reads back as the same double, and is the shortest */
+        assert_true(strtod(out, NULL) == x);
+        char want[64];
+        for (int p = 1; p <= 17; p++) {
+            snprintf(want, sizeof want, "%.*g", p, x);
+            if (strtod(want, NULL) == x) break;
+        }
+        rk_dec w;
+        rk_dec_parse(want, strlen(want), &w, NULL);
+        if (rk_dec_cmp(d, w) != 0) fail_msg("%s: got %s, shortest is %s", cases[i], out, want);
+    }
+    /* 0.1 + 0.2 as doubles is 0.30000000000000004 — not 0.3 */
+    rk_dec d;
+    assert_true(rk_dec_from_double(0.1 + 0.2, &d));
+    char out[64];
+    rk_dec_fmt(d, out);
+    assert_string_equal(out, "0.30000000000000004");
+    assert_false(rk_dec_from_double(NAN, &d));
+}
+
 int main(void)
 {
-    const struct CMUnitTest tests[] = {
+    const struct CMUnitTest tests[] = {cmocka_unit_test(from_double), 
         cmocka_unit_test(parse_plain),     cmocka_unit_test(parse_exponent),
         cmocka_unit_test(parse_rounding),  cmocka_unit_test(parse_errors),
         cmocka_unit_test(arithmetic),      cmocka_unit_test(sums_do_not_drift),
