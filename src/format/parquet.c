@@ -1,5 +1,6 @@
 #include "format/parquet.h"
 
+#include <inttypes.h>
 #include <lz4.h>
 #include <snappy-c.h>
 #include <stdio.h>
@@ -48,6 +49,7 @@ typedef struct schema_el {
     int logical;     /* LogicalType union field id, 0 none */
     int ts_unit;
     bool ts_utc;
+    bool int_unsigned; /* INT logical type with isSigned false, or UINT_* */
 } schema_el;
 
 typedef struct chunk_meta {
@@ -116,6 +118,15 @@ static void parse_logical(rk_thrift *t, schema_el *e)
                     rk_thrift_struct_end(t);
                 } else if (id == 5 && fid == 1) e->scale = (int)rk_thrift_int(t);
                 else if (id == 5 && fid == 2) e->precision = (int)rk_thrift_int(t);
+                else rk_thrift_skip(t, fty);
+            }
+            rk_thrift_struct_end(t);
+        } else if (id == 10 && ty == RK_TT_STRUCT) { /* INT: bitWidth, isSigned */
+            if (!rk_thrift_struct_begin(t)) return;
+            int16_t fid;
+            uint8_t fty;
+            while (rk_thrift_field(t, &fid, &fty)) {
+                if (fid == 2) e->int_unsigned = !rk_thrift_bool(t, fty);
                 else rk_thrift_skip(t, fty);
             }
             rk_thrift_struct_end(t);
@@ -315,6 +326,8 @@ static void add_leaf(walk *w, const schema_el *e, char **path, int depth, int de
     default: c->logical = RK_PQL_OTHER;
     }
     if (c->phys == RK_PQ_INT96 && c->logical == RK_PQL_NONE) c->logical = RK_PQL_TIMESTAMP;
+    c->is_unsigned = c->logical == RK_PQL_INT &&
+                     (e->logical == 10 ? e->int_unsigned : e->converted >= 11 && e->converted <= 14);
     w->f->nleaves++;
 }
 
@@ -470,9 +483,11 @@ rk_status rk_pq_open(rk_pq_read_fn rd, void *ctx, uint64_t size, rk_pq **out, rk
     for (size_t g = 0; g < f->nrg; g++) {
         rowgroup *r = &f->rgs[g];
         if (r->ncols != f->nleaves) {
+            rk_status e2 = rk_err_set(err, RK_EBADDATA,
+                                      "Parquet: row group %zu has %zu column chunks but the schema has %zu columns", g,
+                                      r->ncols, f->nleaves);
             free_file(f);
-            return rk_err_set(err, RK_EBADDATA, "Parquet: row group %zu has %zu column chunks but the schema has %zu columns",
-                              g, r->ncols, f->nleaves);
+            return e2;
         }
         for (size_t c = 0; c < r->ncols; c++) {
             chunk_meta *m = &r->cols[c];
@@ -815,6 +830,18 @@ rk_status rk_pq_reader_open(rk_pq *f, size_t rg, size_t col, rk_pq_reader **out,
     r->vsize = value_size(r->col->phys);
     int64_t start = m->data_page_offset;
     if (m->dict_page_offset >= 4 && m->dict_page_offset < start) start = m->dict_page_offset;
+    if (m->total_compressed == 0) {
+        /* An empty row group may carry chunks without pages; with values
+         * promised, the pages are missing. */
+        if (m->num_values == 0 && f->rgs[rg].num_rows == 0) {
+            *out = r;
+            return RK_OK;
+        }
+        rk_status st = rerr(r, err, RK_EBADDATA, "the chunk promises %" PRId64 " values but has no pages",
+                            m->num_values);
+        free(r);
+        return st;
+    }
     if (start < 4 || m->total_compressed <= 0 || (uint64_t)start >= f->size ||
         (uint64_t)m->total_compressed > f->size - (uint64_t)start || m->num_values < 0) {
         rk_status st = rerr(r, err, RK_EBADDATA, "the chunk's offset or size points outside the file");
@@ -1099,6 +1126,14 @@ static rk_status decode_values(rk_pq_reader *r, page *pg, bytes *b, int enc, rk_
             pg->fixed_w = t == RK_PQ_INT96 ? 12 : t == RK_PQ_FIXED ? (size_t)r->col->type_length : (size_t)r->vsize;
             if (pg->fixed_w == 0 || (size_t)(b->end - b->p) / pg->fixed_w < pg->nnn)
                 return rerr(r, err, RK_EBADDATA, "PLAIN values run past the page");
+            /* Writers fill the value section exactly; bytes left over mean
+             * the schema's type or width does not match the page, and
+             * reading on would turn doubles into garbage strings. */
+            if ((size_t)(b->end - b->p) != pg->fixed_w * pg->nnn)
+                return rerr(r, err, RK_EBADDATA,
+                            "the page holds %zu value bytes but %zu values of %zu bytes were expected (the schema's "
+                            "type does not match the data)",
+                            (size_t)(b->end - b->p), pg->nnn, pg->fixed_w);
         }
         if (t == RK_PQ_BOOLEAN && (size_t)(b->end - b->p) < (pg->nnn + 7) / 8)
             return rerr(r, err, RK_EBADDATA, "PLAIN booleans run past the page");

@@ -69,6 +69,7 @@ typedef struct rk_pq_col {
     rk_pq_logical logical;
     rk_pq_unit unit; /* TIMESTAMP */
     int scale, precision; /* DECIMAL */
+    bool is_unsigned;     /* INT(bits, false) / UINT_*: the stored bits are unsigned */
     int max_def, max_rep;
     rk_pq_shape shape;
     int entry_def; /* MAP/LIST: definition level at which an entry exists */
@@ -108,6 +109,14 @@ typedef struct rk_pq_batch {
     const double *f64;   /* DOUBLE */
     const rk_pq_slice *bin; /* BYTE_ARRAY, FIXED_LEN_BYTE_ARRAY, INT96 (12 bytes) */
 } rk_pq_batch;
+
+/* The integer value vi of an INT32/INT64 leaf stands for, honoring
+ * unsigned logical types (a UINT64 of all ones is 18446744073709551615). */
+static inline rk_i128 rk_pq_intval(const rk_pq_col *k, const rk_pq_batch *b, size_t vi)
+{
+    if (k->phys == RK_PQ_INT32) return k->is_unsigned ? (rk_i128)(uint32_t)b->i32[vi] : (rk_i128)b->i32[vi];
+    return k->is_unsigned ? (rk_i128)(uint64_t)b->i64[vi] : (rk_i128)b->i64[vi];
+}
 
 typedef struct rk_pq_reader rk_pq_reader;
 

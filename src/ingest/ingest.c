@@ -963,7 +963,7 @@ static rk_status pq_cell(local *l, rk_segb *w, int c, rk_coltype t, rk_key key, 
             if (rk_pq_decimal_i64(v, k->scale, &d) != RK_OK) return pq_err(l, err, k, rg, row, "decimal scale %d is beyond 18", k->scale);
             have_dec = true;
         } else {
-            d = (rk_dec){v, 0};
+            d = (rk_dec){rk_pq_intval(k, b, vi), 0};
             have_dec = true;
         }
         break;

@@ -55,7 +55,8 @@ static void put_value(rk_buf *o, const rk_pq_col *c, const rk_pq_batch *b, size_
         } else if (c->logical == RK_PQL_DATE) {
             rk_buf_printf(o, "{\"date\":%" PRId64 "}", v);
         } else {
-            rk_buf_printf(o, "%" PRId64, v);
+            rk_dec_fmt((rk_dec){rk_pq_intval(c, b, vi), 0}, tmp);
+            rk_buf_puts(o, tmp);
         }
         return;
     }
@@ -66,22 +67,16 @@ static void put_value(rk_buf *o, const rk_pq_col *c, const rk_pq_batch *b, size_
             rk_buf_puts(o, isnan(x) ? "\"NaN\"" : x > 0 ? "\"Infinity\"" : "\"-Infinity\"");
             return;
         }
-        if (c->phys == RK_PQ_FLOAT) {
-            /* shortest for the float's own precision */
-            for (int p = 1; p <= 9; p++) {
-                snprintf(tmp, sizeof tmp, "%.*g", p, x);
-                if ((float)strtod(tmp, NULL) == b->f32[vi]) break;
-            }
-            rk_buf_printf(o, "%s", tmp);
-            return;
+        /* Shortest text that reads back to the same value at the column's
+         * own precision: the dump must show what the file holds, not what
+         * ingest later rounds it to (dec.h keeps 18 decimals). */
+        int maxp = c->phys == RK_PQ_FLOAT ? 9 : 17;
+        for (int p = 1; p <= maxp; p++) {
+            snprintf(tmp, sizeof tmp, "%.*g", p, x);
+            double back = strtod(tmp, NULL);
+            if (c->phys == RK_PQ_FLOAT ? (float)back == b->f32[vi] : back == x) break;
         }
-        rk_dec d;
-        if (rk_dec_from_double(x, &d)) {
-            rk_dec_fmt(d, tmp);
-            rk_buf_puts(o, tmp);
-        } else {
-            rk_buf_printf(o, "%.17g", x);
-        }
+        rk_buf_printf(o, "%s", tmp);
         return;
     }
     case RK_PQ_INT96: rk_buf_printf(o, "{\"ts\":%" PRId64 "}", rk_pq_int96_ms(b->bin[vi].p)); return;
