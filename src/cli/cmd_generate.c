@@ -32,22 +32,25 @@ static const char help[] =
     "  --scale X                multiplies resources; rows grow with it (default 1: about\n"
     "                           190,000 rows a month, hourly; 14 about 2 million; 70 about\n"
     "                           10 million, in flat memory)\n"
-    "  --format F               legacy-csv (default), cur2-csv, athena-parquet, cur2-parquet\n"
-    "                           (the Parquet ones arrive with the Parquet decoder)\n"
-    "  --versioning V           overwrite (default) or new-version (assembly folders)\n"
+    "  --format F               legacy-csv (default), cur2-csv, athena-parquet (legacy CUR\n"
+    "                           with the Athena integration: year=/month= Parquet) or\n"
+    "                           cur2-parquet; a Parquet format holds the same rows and\n"
+    "                           values as its CSV twin (legacy-csv, cur2-csv)\n"
+    "  --versioning V           overwrite (default) or new-version (assembly folders; not\n"
+    "                           with athena-parquet, which always overwrites)\n"
     "  --granularity G          hourly (default) or daily\n"
     "  --bucket NAME            bucket named in the manifests (default acme-cur)\n"
     "  --prefix P               report prefix (default cur; \"\" for none)\n"
     "  --report NAME            report or export name (default acme-hourly)\n"
     "  --rows-per-part N        split a period into parts of N rows (default 1000000)\n"
+    "  --rows-per-group N       Parquet rows per row group (default 131072)\n"
     "  --threads N              months generated at once (default: one per core)\n"
     "  --json                   print the summary as JSON\n"
     "  -h, --help               this help\n"
     "\n"
     "Then: reckon ingest OUTDIR\n"
     "\n"
-    "Exit status: 0 done, 2 usage error (including a Parquet format for now), 3 could not\n"
-    "write.\n";
+    "Exit status: 0 done, 2 usage error, 3 could not write.\n";
 
 typedef struct gprog {
     bool tty;
@@ -107,6 +110,7 @@ int rk_cmd_generate(rk_cli *cli, int argc, char **argv)
         {"bucket", required_argument, 0, 'b'},      {"prefix", required_argument, 0, 'p'},
         {"report", required_argument, 0, 'r'},      {"rows-per-part", required_argument, 0, 'n'},
         {"threads", required_argument, 0, 't'},     {"json", no_argument, 0, 'j'},
+        {"rows-per-group", required_argument, 0, 'G'},
         {0, 0, 0, 0}};
     rk_gen_opts o;
     rk_gen_opts_default(&o);
@@ -164,6 +168,10 @@ int rk_cmd_generate(rk_cli *cli, int argc, char **argv)
             break;
         case 't':
             if (!parse_int(optarg, 1, 64, &o.threads)) return rk_cli_fail(RK_EXIT_USAGE, "--threads takes 1 to 64");
+            break;
+        case 'G':
+            if (!parse_u64(optarg, &o.rows_per_group) || o.rows_per_group < 1 || o.rows_per_group > 100000000)
+                return rk_cli_fail(RK_EXIT_USAGE, "--rows-per-group takes 1 to 100000000");
             break;
         case 'j': json = true; break;
         default:

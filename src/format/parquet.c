@@ -1168,6 +1168,7 @@ static rk_status decode_values(rk_pq_reader *r, page *pg, bytes *b, int enc, rk_
 static rk_status take_values(rk_pq_reader *r, page *pg, size_t n, void *out, rk_err *err)
 {
     size_t vs = (size_t)r->vsize;
+    if (n == 0) return RK_OK; /* all-null batches may have no value array at all */
     switch (pg->vkind) {
     case V_PLAIN_FIXED: {
         rk_pq_phys t = r->col->phys;

@@ -3,8 +3,12 @@
  *
  * rk_gen_run writes, under opts->outdir, the folder a CUR bucket would hold:
  * a legacy CUR (period folders with a manifest, overwrite or create-new-
- * version) or a CUR 2.0 Data Export (data/ and metadata/ BILLING_PERIOD=
- * partitions), in gzip-compressed CSV parts split at a row threshold. The
+ * version), a legacy CUR with the Athena integration (year=/month= folders
+ * of Parquet, a status table) or a CUR 2.0 Data Export (data/ and metadata/
+ * BILLING_PERIOD= partitions), in gzip-compressed CSV or SNAPPY Parquet
+ * parts split at a row threshold. The Parquet formats carry exactly the
+ * rows of the CSV formats for the same options (same rows, order, values:
+ * amounts as the DOUBLE nearest to the CSV's decimal text). The
  * organization is a payer and linked accounts running EC2 (on-demand, Spot,
  * RI- and SP-covered), RDS, ElastiCache, Fargate, Lambda, S3, data transfer,
  * CloudWatch and a Marketplace subscription, with Reserved Instances,
@@ -12,14 +16,16 @@
  *
  * Guarantees:
  *  - Deterministic: the same options give byte-identical files (own PRNG,
- *    no clock, gzip headers without time or name). Only the file times differ.
+ *    no clock, gzip headers without time or name, Parquet footers without
+ *    either). Only the file times differ.
  *  - Exact: every amount is an integer number of 1e-10 dollars, printed
  *    exactly, and the identities of cur-format.md §g hold to the last digit
  *    in every period (unblended = amortized + true-up + upfront; SP used =
  *    Σ effective cost per plan and hour; negation = −Σ covered; RI used +
  *    unused = reserved).
  *  - Streaming: memory is bounded by one hour (or day) of rows, whatever the
- *    number of months; rows grow linearly with opts->scale.
+ *    number of months (plus, for Parquet, one row group per month being
+ *    written); rows grow linearly with opts->scale.
  *
  * The generator depends only on common/ and cur/colname.h.
  */
@@ -35,7 +41,7 @@
 typedef enum rk_gen_format {
     RK_GEN_LEGACY_CSV = 0,
     RK_GEN_CUR2_CSV,
-    RK_GEN_ATHENA_PARQUET, /* accepted, refused with RK_EUNSUPPORTED until Parquet lands */
+    RK_GEN_ATHENA_PARQUET, /* legacy CUR with the Athena integration (always overwrite) */
     RK_GEN_CUR2_PARQUET
 } rk_gen_format;
 
@@ -65,6 +71,7 @@ typedef struct rk_gen_opts {
     const char *prefix;     /* S3 prefix; "" for none */
     const char *report;     /* report / export name */
     uint64_t rows_per_part;
+    uint64_t rows_per_group; /* Parquet row group size; 0: 131072 */
     int threads;            /* 0: as many as useful (months are independent) */
     /* Called from the generating threads, serialized, at most ~10 times a second. */
     void (*progress)(void *ctx, const rk_gen_progress *p);
@@ -73,7 +80,8 @@ typedef struct rk_gen_opts {
 
 /* Fills the defaults: seed 1, 3 months ending last month (by the real date),
  * 8 accounts, scale 1, legacy CSV, overwrite, hourly, bucket acme-cur, prefix
- * cur, report acme-hourly, 1,000,000 rows per part. */
+ * cur, report acme-hourly, 1,000,000 rows per part, 131,072 rows per Parquet
+ * row group. */
 void rk_gen_opts_default(rk_gen_opts *o);
 
 rk_status rk_gen_format_parse(const char *s, rk_gen_format *out);

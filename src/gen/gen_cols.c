@@ -532,6 +532,74 @@ static void each_column(gen_fmt f, col_fn fn, void *ctx)
     }
 }
 
+static uint8_t kind_of(gen_fmt f, int c)
+{
+    if (f == GF_LEGACY) {
+        if (c == GC_PRODUCT || c == GC_TAGS || c == GC_COSTCAT) return GK_STRING;
+        if (strcmp(cols[c].ltype, "DateTime") == 0) return GK_TIME;
+        return strcmp(cols[c].ctype, "double") == 0 ? GK_NUMBER : GK_STRING;
+    }
+    if (c == GC_PRODUCT || c == GC_TAGS || c == GC_COSTCAT) return GK_MAP;
+    if (strcmp(cols[c].ctype, "timestamp") == 0) return GK_TIME;
+    if (strcmp(cols[c].ctype, "double") == 0) return GK_NUMBER;
+    if (strcmp(cols[c].ctype, "map<string,double>") == 0) return GK_MAP_NUMBER;
+    if (strcmp(cols[c].ctype, "map<string,string>") == 0) return GK_MAP;
+    return GK_STRING;
+}
+
+static void add_col(gen_col *out, int *n, int gc, int sub, uint8_t kind, const char *name)
+{
+    gen_col *e = &out[(*n)++];
+    e->gc = (int16_t)gc;
+    e->sub = (int16_t)sub;
+    e->kind = kind;
+    snprintf(e->name, sizeof e->name, "%s", name);
+}
+
+int gen_columns(gen_fmt f, gen_col *out)
+{
+    int16_t prog[GC_COUNT];
+    int np = layout_order(f, prog), n = 0;
+    char buf[256];
+    for (int i = 0; i < np; i++) {
+        int c = prog[i];
+        uint8_t k = kind_of(f, c);
+        if (f == GF_LEGACY) {
+            if (c == GC_PRODUCT) {
+                for (int a = 0; a < PA_COUNT; a++) {
+                    snprintf(buf, sizeof buf, "product/%s", pattrs[a].name);
+                    add_col(out, &n, c, a, k, buf);
+                }
+            } else if (c == GC_TAGS) {
+                for (int t = 0; t < GEN_NTAGS; t++) {
+                    snprintf(buf, sizeof buf, "resourceTags/%s", gen_tag_keys[t]);
+                    add_col(out, &n, c, t, k, buf);
+                }
+            } else if (c == GC_COSTCAT) {
+                for (int t = 0; t < GEN_NCOSTCAT; t++) {
+                    snprintf(buf, sizeof buf, "costCategory/%s", gen_costcat_names[t]);
+                    add_col(out, &n, c, t, k, buf);
+                }
+            } else {
+                add_col(out, &n, c, 0, k, cols[c].legacy);
+            }
+        } else if (c == GC_PRODUCT) {
+            add_col(out, &n, c, 0, GK_MAP, "product");
+            int st[PA_COUNT];
+            int ns = cur2_static_attrs(st);
+            for (int s = 0; s < ns; s++) {
+                char leg[160];
+                snprintf(leg, sizeof leg, "product/%s", pattrs[st[s]].name);
+                norm(leg, buf, sizeof buf);
+                add_col(out, &n, c, s + 1, GK_STRING, buf);
+            }
+        } else {
+            add_col(out, &n, c, 0, k, cur2_name(c, buf, sizeof buf));
+        }
+    }
+    return n;
+}
+
 static void header_fn(void *ctx, const char *category, const char *name, const char *type)
 {
     rk_buf *b = ctx;

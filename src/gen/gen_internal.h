@@ -7,6 +7,8 @@
  *                Reserved Instances and Savings Plans
  *   gen_run.c    the month/hour loop, commitment coverage, the rows, the
  *                bucket layout and the manifests
+ *   gen_parquet.c a small Parquet writer (gen_parquet.h)
+ *   gen_pqrow.c  the Parquet formats' schemas; a row's cells as Parquet values
  *
  * Money and quantities are int64 counts of 1e-10 (U10): exact, printed by
  * hand, never a binary float.
@@ -21,6 +23,7 @@
 #include "common/dec.h"
 #include "common/err.h"
 #include "gen/gen.h"
+#include "gen/gen_parquet.h"
 
 #define U10 10000000000LL
 #define MS_HOUR 3600000LL
@@ -300,7 +303,20 @@ size_t gen_serialize(const gen_layout *l, const grow *r, char *out);
 struct rk_buf;
 rk_status gen_manifest_columns(gen_fmt f, struct rk_buf *b);
 
-/* JSON string literal (with quotes) appended to b. */
+
+/* The physical columns of a format, in file order, for the Parquet writer:
+ * where each one's text comes from and what it holds. */
+typedef enum { GK_STRING = 0, GK_NUMBER, GK_TIME, GK_MAP, GK_MAP_NUMBER } gen_kind;
+typedef struct gen_col {
+    int16_t gc;     /* the GC_ cell it comes from */
+    int16_t sub;    /* for a block cell, the CSV cell inside the block (a product
+                     * attribute, tag or cost category; in CUR 2.0's product block,
+                     * 0 is the map and 1… the static attributes); else 0 */
+    uint8_t kind;   /* gen_kind */
+    char name[160]; /* legacy: category/Name; CUR 2.0: the column name */
+} gen_col;
+#define GEN_MAXCOLS 256
+int gen_columns(gen_fmt f, gen_col *out);
 
 /* ---- gzip file writer ---- */
 
@@ -310,6 +326,37 @@ rk_status rk_gzw_write(rk_gzw *w, const void *p, size_t n, rk_err *err);
 /* Finishes the member, closes the file; *bytes gets the file size. Always frees w. */
 rk_status rk_gzw_close(rk_gzw *w, uint64_t *bytes, rk_err *err);
 
+
+/* ---- Parquet rows (gen_pqrow.c; the writer is gen_parquet.c) ---- */
+
+/* A Parquet format's schema, from the CSV layout it mirrors: athena-parquet
+ * is GF_LEGACY with REQUIRED columns, cur2-parquet GF_CUR2 with OPTIONAL ones.
+ * Read-only once built; shared by the month threads. */
+typedef struct gen_pqplan {
+    gen_fmt fmt;
+    bool athena;
+    int ncols, nstatic;        /* nstatic: CUR 2.0 static product columns */
+    gen_col cols[GEN_MAXCOLS];
+    int leaf[GEN_MAXCOLS];     /* each column's first leaf (a map has two) */
+    int8_t blk[GEN_MAXCOLS];   /* a block cell's block (0 product, 1 tags, 2 cost categories), else -1 */
+    gpq_schema *schema;
+} gen_pqplan;
+rk_status gen_pqplan_init(gen_pqplan *p, gen_fmt f, bool athena, rk_err *err);
+void gen_pqplan_free(gen_pqplan *p);
+
+/* One month's converter: the parsed blocks, the batches of captured rows
+ * and, when threaded, the helper thread that encodes them. The plan must
+ * outlive it. */
+typedef struct gen_pqconv gen_pqconv;
+gen_pqconv *gen_pqconv_new(const gen_pqplan *p, bool threaded);
+/* Stops the helper; writers it wrote to must be closed or discarded after. */
+void gen_pqconv_free(gen_pqconv *cv);
+/* Adds the row r (laid out by l) to w. Rows are captured in batches and
+ * written column by column: gen_pq_flush before closing w. */
+rk_status gen_pq_row(gen_pqconv *cv, const gen_layout *l, const grow *r, gpq_writer *w, rk_err *err);
+rk_status gen_pq_flush(gen_pqconv *cv, rk_err *err);
+/* The Athena status table: one REQUIRED UTF8 column `status`, one row READY. */
+rk_status gen_pq_status_file(const char *path, rk_err *err);
 
 /* ---- the organization ---- */
 

@@ -34,6 +34,14 @@
  *        = AmortizedUpfrontFeeForBillingPeriod + the RIFee row's cost;
  *   SP:  UsedCommitment = Σ SavingsPlanEffectiveCost of the hour, and
  *        TotalCommitmentToDate = recurring + amortized upfront.
+ *
+ * Every row goes to the month's sink (emit): a CSV line into a gzip part, or,
+ * for the Parquet formats, the same cells into a Parquet part (gen_pqrow.c),
+ * so a Parquet delivery holds exactly the rows of its CSV twin. Parts close
+ * at --rows-per-part rows either way. athena-parquet lays the parts out as
+ * the Athena integration does (cur-format.md §a.4: <report>/<report>/
+ * year=Y/month=M/, an advisory manifest beside them, the status table);
+ * cur2-parquet as cur2-csv does.
  */
 #include <errno.h>
 #include <limits.h>
@@ -103,6 +111,8 @@ typedef struct gmonth {
     char keydir[1024];    /* its key, bucket-relative */
     char asm_id[40];
     rk_gzw *gz;
+    gpq_writer *pq;       /* the open part, Parquet formats */
+    gen_pqconv *cv;
     unsigned part;
     uint64_t part_rows;
     char *buf;
@@ -140,6 +150,9 @@ struct gen_run {
     gen_layout lay;
     gen_fmt fmt;
     bool daily;
+    bool parquet, athena;
+    bool pq_helper;       /* each month encodes Parquet on a second thread */
+    gen_pqplan plan;      /* Parquet formats */
     char root[PATH_MAX];  /* outdir/prefix/report */
     char keyroot[1024];   /* prefix/report */
     char report_id[65];
@@ -193,6 +206,7 @@ void rk_gen_opts_default(rk_gen_opts *o)
     o->prefix = "cur";
     o->report = "acme-hourly";
     o->rows_per_part = 1000000;
+    o->rows_per_group = 131072;
 }
 
 static bool name_ok(const char *s, bool slash)
@@ -208,12 +222,11 @@ static bool name_ok(const char *s, bool slash)
 
 static rk_status validate(const rk_gen_opts *o, rk_err *err)
 {
-    if (o->format == RK_GEN_ATHENA_PARQUET || o->format == RK_GEN_CUR2_PARQUET)
-        return rk_err_set(err, RK_EUNSUPPORTED,
-                          "--format %s: Parquet output arrives with the Parquet decoder issue; use legacy-csv or cur2-csv",
-                          rk_gen_format_name(o->format));
-    if (o->format != RK_GEN_LEGACY_CSV && o->format != RK_GEN_CUR2_CSV)
-        return rk_err_set(err, RK_EUSAGE, "unknown output format");
+    if ((unsigned)o->format > RK_GEN_CUR2_PARQUET) return rk_err_set(err, RK_EUSAGE, "unknown output format");
+    if (o->format == RK_GEN_ATHENA_PARQUET && o->versioning == RK_GEN_NEW_VERSION)
+        return rk_err_set(err, RK_EUSAGE,
+                          "--versioning new-version does not apply to athena-parquet: a report with the Athena "
+                          "integration always overwrites; use --versioning overwrite");
     if (!o->outdir || !*o->outdir) return rk_err_set(err, RK_EUSAGE, "an output folder is needed");
     if (o->months < 1 || o->months > 60) return rk_err_set(err, RK_EUSAGE, "--months must be between 1 and 60");
     if (o->end_year < 1990 || o->end_year > 9000 || o->end_month < 1 || o->end_month > 12)
@@ -221,6 +234,8 @@ static rk_status validate(const rk_gen_opts *o, rk_err *err)
     if (o->accounts < 1 || o->accounts > 999) return rk_err_set(err, RK_EUSAGE, "--accounts must be between 1 and 999");
     if (!(o->scale > 0) || o->scale > 100000) return rk_err_set(err, RK_EUSAGE, "--scale must be a number above 0");
     if (o->rows_per_part < 1) return rk_err_set(err, RK_EUSAGE, "--rows-per-part must be at least 1");
+    if (o->rows_per_group > 100000000)
+        return rk_err_set(err, RK_EUSAGE, "--rows-per-group must be between 1 and 100000000");
     if (!o->report || !*o->report || strlen(o->report) > 256 || !name_ok(o->report, false))
         return rk_err_set(err, RK_EUSAGE,
                           "--report \"%s\": a report name is 1 to 256 of A-Z a-z 0-9 ! - _ . * ' ( ) (no spaces)",
@@ -269,13 +284,20 @@ static rk_status write_file(const char *path, const char *data, size_t n, rk_err
 
 /* ---- the sink: parts of one month ---- */
 
+static bool part_is_open(const gmonth *mc) { return mc->gz || mc->pq; }
+
 static rk_status part_open(gmonth *mc, rk_err *err)
 {
     gen_run *g = mc->g;
     char name[600], path[PATH_MAX + 700];
-    snprintf(name, sizeof name, "%s-%05u.csv.gz", g->o->report, mc->part + 1);
+    snprintf(name, sizeof name, "%s-%05u.%s", g->o->report, mc->part + 1, g->parquet ? "snappy.parquet" : "csv.gz");
     snprintf(path, sizeof path, "%s/%s", mc->dir, name);
-    RK_TRY(rk_gzw_open(path, &mc->gz, err));
+    if (g->parquet) {
+        uint64_t rg = g->o->rows_per_group ? g->o->rows_per_group : 131072;
+        RK_TRY(gpq_open(path, g->plan.schema, rg, &mc->pq, err));
+    } else {
+        RK_TRY(rk_gzw_open(path, &mc->gz, err));
+    }
     mc->part++;
     mc->part_rows = 0;
     if (RK_GROW(mc->keys, mc->kcap, mc->nkeys + 1) != RK_OK) return rk_err_set(err, RK_ENOMEM, "out of memory");
@@ -284,13 +306,24 @@ static rk_status part_open(gmonth *mc, rk_err *err)
     if (!key) return rk_err_set(err, RK_ENOMEM, "out of memory");
     snprintf(key, kl, "%s/%s", mc->keydir, name);
     mc->keys[mc->nkeys++] = key;
-    memcpy(mc->buf, g->lay.header, g->lay.header_len);
-    mc->len = g->lay.header_len;
+    if (!g->parquet) {
+        memcpy(mc->buf, g->lay.header, g->lay.header_len);
+        mc->len = g->lay.header_len;
+    }
     return RK_OK;
 }
 
 static rk_status part_close(gmonth *mc, rk_err *err)
 {
+    if (mc->pq) {
+        uint64_t bytes = 0;
+        rk_status st = gen_pq_flush(mc->cv, err);
+        rk_status st2 = gpq_close(mc->pq, &bytes, st == RK_OK ? err : NULL);
+        if (st == RK_OK) st = st2;
+        mc->pq = NULL;
+        mc->bytes += bytes;
+        return st;
+    }
     if (!mc->gz) return RK_OK;
     rk_status st = rk_gzw_write(mc->gz, mc->buf, mc->len, err);
     mc->len = 0;
@@ -307,11 +340,12 @@ static rk_status emit(gmonth *mc, rk_err *err)
 {
     if (mc->sampling) return RK_OK;
     gen_run *g = mc->g;
-    if (mc->gz && mc->part_rows >= g->o->rows_per_part) RK_TRY(part_close(mc, err));
-    if (!mc->gz) RK_TRY(part_open(mc, err));
-    mc->len += gen_serialize(&g->lay, &mc->row, mc->buf + mc->len);
+    if (part_is_open(mc) && mc->part_rows >= g->o->rows_per_part) RK_TRY(part_close(mc, err));
+    if (!part_is_open(mc)) RK_TRY(part_open(mc, err));
     mc->part_rows++;
     mc->rows++;
+    if (mc->pq) return gen_pq_row(mc->cv, &g->lay, &mc->row, mc->pq, err);
+    mc->len += gen_serialize(&g->lay, &mc->row, mc->buf + mc->len);
     if (mc->len >= SINK_FLUSH) {
         RK_TRY(rk_gzw_write(mc->gz, mc->buf, mc->len, err));
         mc->len = 0;
@@ -1199,7 +1233,12 @@ static rk_status month_paths(gmonth *mc, rk_err *err)
     /* Delivery id: a UUID from the seed, the period and the version number
      * (always the first version here). */
     uuid_from(g->m.seed ^ (uint64_t)mc->m0, 1, mc->asm_id);
-    if (g->fmt == GF_LEGACY) {
+    if (g->athena) {
+        /* cur-format.md §a.4: the report name twice, Hive partitions, month not zero-padded. */
+        int y, mo, d;
+        rk_civil_from_days(mc->m0 / MS_DAY, &y, &mo, &d);
+        snprintf(mc->keydir, sizeof mc->keydir, "%s/%s/year=%d/month=%d", g->keyroot, o->report, y, mo);
+    } else if (g->fmt == GF_LEGACY) {
         char a[9], b[9];
         ymd(mc->m0, a);
         ymd(mc->m1, b);
@@ -1241,7 +1280,8 @@ static rk_status write_manifests(gmonth *mc, rk_err *err)
         rk_buf_json_str(&b, g->m.acct[0].id);
         rk_buf_puts(&b, ",\n  \"columns\": ");
         gen_manifest_columns(GF_LEGACY, &b);
-        rk_buf_puts(&b, ",\n  \"charset\": \"UTF-8\",\n  \"compression\": \"GZIP\",\n  \"contentType\": \"text/csv\",\n  \"reportId\": ");
+        rk_buf_puts(&b, g->athena ? ",\n  \"charset\": \"UTF-8\",\n  \"compression\": \"Parquet\",\n  \"contentType\": \"Parquet\",\n  \"reportId\": "
+                                  : ",\n  \"charset\": \"UTF-8\",\n  \"compression\": \"GZIP\",\n  \"contentType\": \"text/csv\",\n  \"reportId\": ");
         rk_buf_json_str(&b, g->report_id);
         rk_buf_puts(&b, ",\n  \"reportName\": ");
         rk_buf_json_str(&b, o->report);
@@ -1254,7 +1294,9 @@ static rk_status write_manifests(gmonth *mc, rk_err *err)
         }
         rk_buf_puts(&b, "\n  ],\n  \"additionalArtifactKeys\": []\n}\n");
         char path[PATH_MAX + 1200];
-        snprintf(path, sizeof path, "%s/%s/%s-%s/%s-Manifest.json", o->outdir, g->keyroot, a, e, o->report);
+        /* Athena: the advisory manifest sits with the parts, in the year=/month= folder. */
+        if (g->athena) snprintf(path, sizeof path, "%s/%s-Manifest.json", mc->dir, o->report);
+        else snprintf(path, sizeof path, "%s/%s/%s-%s/%s-Manifest.json", o->outdir, g->keyroot, a, e, o->report);
         st = write_file(path, b.p, b.len, err);
         if (st == RK_OK && o->versioning == RK_GEN_NEW_VERSION) {
             snprintf(path, sizeof path, "%s/%s-Manifest.json", mc->dir, o->report);
@@ -1269,7 +1311,8 @@ static rk_status write_manifests(gmonth *mc, rk_err *err)
         rk_buf_json_str(&b, g->m.acct[0].id);
         rk_buf_puts(&b, ",\n  \"columns\": ");
         gen_manifest_columns(GF_CUR2, &b);
-        rk_buf_puts(&b, ",\n  \"charset\": \"UTF-8\",\n  \"compression\": \"GZIP\",\n  \"contentType\": \"text/csv\",\n");
+        rk_buf_puts(&b, g->parquet ? ",\n  \"charset\": \"UTF-8\",\n  \"compression\": \"PARQUET\",\n  \"contentType\": \"application/x-parquet\",\n"
+                                   : ",\n  \"charset\": \"UTF-8\",\n  \"compression\": \"GZIP\",\n  \"contentType\": \"text/csv\",\n");
         rk_buf_printf(&b, "  \"exportArn\": \"arn:aws:bcm-data-exports:us-east-1:%s:export/%s-%.8s\",\n  \"exportName\": ",
                       g->m.acct[0].id, o->report, g->report_id);
         rk_buf_json_str(&b, o->report);
@@ -1340,14 +1383,17 @@ static rk_status month_init(gen_run *g, gmonth *mc, int idx, bool sampling)
     snprintf(mc->invoice_mkt, sizeof mc->invoice_mkt, "%llu", (unsigned long long)(gen_h(m->seed, 0x2, (uint64_t)mc->m0, 0) % 9000000000ULL + 1000000000ULL));
     mc->edp = calloc((size_t)m->nacct * PC_COUNT, sizeof *mc->edp);
     mc->base = calloc((size_t)m->nacct * PC_COUNT, sizeof *mc->base);
-    mc->buf = sampling ? NULL : malloc(SINK_FLUSH + GEN_ROW_MAX + 65536);
-    if (!mc->edp || !mc->base || (!sampling && !mc->buf)) return RK_ENOMEM;
+    if (!sampling && g->parquet) mc->cv = gen_pqconv_new(&g->plan, g->pq_helper);
+    else if (!sampling) mc->buf = malloc(SINK_FLUSH + GEN_ROW_MAX + 65536);
+    if (!mc->edp || !mc->base || (!sampling && !mc->buf && !mc->cv)) return RK_ENOMEM;
     return RK_OK;
 }
 
 static void month_free(gmonth *mc)
 {
     if (mc->gz) rk_gzw_close(mc->gz, NULL, NULL);
+    gen_pqconv_free(mc->cv); /* stops its helper before the writer goes */
+    gpq_discard(mc->pq);
     for (size_t i = 0; i < mc->nkeys; i++) free(mc->keys[i]);
     free(mc->keys);
     free(mc->items);
@@ -1384,7 +1430,8 @@ static rk_status run_month(gen_run *g, int idx, rk_err *err)
         bytes_seen = mc->bytes;
     }
     if (st == RK_OK) st = month_end(mc, err);
-    if (st == RK_OK && !mc->gz) st = part_open(mc, err); /* an empty month still has a part with its header */
+    /* An empty month still has a part: its header, or a Parquet file of no row group. */
+    if (st == RK_OK && !part_is_open(mc)) st = part_open(mc, err);
     if (st == RK_OK) st = part_close(mc, err);
     if (st == RK_OK) st = write_manifests(mc, err);
     if (st == RK_OK) {
@@ -1516,11 +1563,14 @@ rk_status rk_gen_run(const rk_gen_opts *o, rk_gen_result *res, rk_err *err)
     gen_run *g = calloc(1, sizeof *g);
     if (!g) return rk_err_set(err, RK_ENOMEM, "out of memory");
     g->o = o;
-    g->fmt = o->format == RK_GEN_CUR2_CSV ? GF_CUR2 : GF_LEGACY;
+    g->fmt = o->format == RK_GEN_CUR2_CSV || o->format == RK_GEN_CUR2_PARQUET ? GF_CUR2 : GF_LEGACY;
+    g->parquet = o->format == RK_GEN_ATHENA_PARQUET || o->format == RK_GEN_CUR2_PARQUET;
+    g->athena = o->format == RK_GEN_ATHENA_PARQUET;
     g->daily = o->granularity == RK_GEN_DAILY;
     pthread_mutex_init(&g->mu, NULL);
     rk_status st = gen_model_build(&g->m, o, err);
     if (st == RK_OK) st = gen_layout_init(&g->lay, g->fmt, err);
+    if (st == RK_OK && g->parquet) st = gen_pqplan_init(&g->plan, g->fmt, g->athena, err);
     if (st == RK_OK) {
         gen_model_sp_rates(&g->m);
         gen_model_finish_commitments(&g->m);
@@ -1540,10 +1590,14 @@ rk_status rk_gen_run(const rk_gen_opts *o, rk_gen_result *res, rk_err *err)
     }
     if (st == RK_OK) st = mkdirs(g->root, err);
     if (st == RK_OK) {
-        int nt = o->threads > 0 ? o->threads : (int)sysconf(_SC_NPROCESSORS_ONLN);
+        int ncpu = (int)sysconf(_SC_NPROCESSORS_ONLN);
+        int nt = o->threads > 0 ? o->threads : ncpu;
         if (nt < 1) nt = 1;
         if (nt > o->months) nt = o->months;
         if (nt > 16) nt = 16;
+        /* Parquet: a helper per month when the months leave cores idle (the
+         * bytes are the same either way). */
+        g->pq_helper = g->parquet && 2 * nt <= ncpu;
         pthread_t th[16];
         int started = 0;
         for (int i = 1; i < nt; i++)
@@ -1554,6 +1608,14 @@ rk_status rk_gen_run(const rk_gen_opts *o, rk_gen_result *res, rk_err *err)
             st = g->st;
             if (err) *err = g->err;
         }
+    }
+    if (st == RK_OK && g->athena) {
+        /* Athena's status table: the data of every month is complete. */
+        char dir[PATH_MAX], path[PATH_MAX + 64];
+        snprintf(dir, sizeof dir, "%s/cost_and_usage_data_status", g->root);
+        st = mkdirs(dir, err);
+        snprintf(path, sizeof path, "%s/cost_and_usage_data_status.parquet", dir);
+        if (st == RK_OK) st = gen_pq_status_file(path, err);
     }
     if (st == RK_OK) {
         res->months = g->months;
@@ -1571,6 +1633,7 @@ rk_status rk_gen_run(const rk_gen_opts *o, rk_gen_result *res, rk_err *err)
         snprintf(res->report_path, sizeof res->report_path, "%s", g->keyroot);
     }
     free(g->months);
+    gen_pqplan_free(&g->plan);
     gen_layout_free(&g->lay);
     gen_model_free(&g->m);
     pthread_mutex_destroy(&g->mu);

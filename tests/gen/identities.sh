@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # gen/identities: DuckDB, not reckon, checks the cost identities of
 # cur-format.md §g on generated files (tests/node/gen-identities.mjs), for
-# both formats, hourly and daily; then shows that the checker does fail on
-# files broken in one cell.
+# the CSV and the Parquet formats, hourly and daily; then shows that the
+# checker does fail on files broken in one cell.
 set -euo pipefail
 R=$1
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -17,6 +17,12 @@ check "$T/legacy" || fail "identities on legacy-csv hourly"
 "$R" --quiet generate "$T/cur2" --scale 0.2 --months 2 --seed 7 --end 2025-03 --format cur2-csv \
   --granularity daily --versioning new-version --accounts 12 > /dev/null
 check "$T/cur2" || fail "identities on cur2-csv daily"
+"$R" --quiet generate "$T/athena" --scale 0.2 --months 2 --seed 7 --end 2025-03 --format athena-parquet \
+  --rows-per-part 30000 --rows-per-group 8000 > /dev/null
+check "$T/athena" || fail "identities on athena-parquet hourly"
+"$R" --quiet generate "$T/cur2pq" --scale 0.2 --months 2 --seed 7 --end 2025-03 --format cur2-parquet \
+  --granularity daily --versioning new-version --accounts 12 > /dev/null
+check "$T/cur2pq" || fail "identities on cur2-parquet daily"
 
 # The checker must notice a broken file.
 part=$(find "$T/legacy" -name '*-00001.csv.gz' | sort | head -1)

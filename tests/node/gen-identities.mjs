@@ -8,8 +8,13 @@
 // OUTDIR is the bucket folder `reckon generate` wrote. The files of the
 // current delivery of each period are found the way a consumer must find
 // them: from the manifests (legacy: the period-level manifest's reportKeys;
-// CUR 2.0: the metadata manifest's dataFiles). Every amount is read as text
-// and cast to DECIMAL(38,18), so sums are exact. Checked per billing period:
+// Athena: the advisory manifest in the year=/month= folder; CUR 2.0: the
+// metadata manifest's dataFiles). Every amount is read as text and cast to
+// DECIMAL(38,18), so sums are exact. Parquet deliveries (athena-parquet,
+// cur2-parquet) are first turned into the text their CSV twins hold: each
+// DOUBLE as its exact decimal when it is one with at most 10 decimals (else
+// as the double's own text, which the plain-decimal check then reports),
+// times as ISO text, maps as JSON. Checked per billing period:
 //   - Σ unblended = Σ amortized + Σ true-up + Σ upfront (cur-format.md §g, with
 //     SP refunds in the true-up as reckon does), to the last digit;
 //   - per Savings Plan and hour: UsedCommitment <= TotalCommitmentToDate,
@@ -62,6 +67,9 @@ for (const f of walk(outdir, [])) {
   if (/^\d{8}-\d{8}$/.test(parent) && Array.isArray(m.reportKeys)) {
     format = format ?? 'legacy';
     for (const k of m.reportKeys) files.push(path.join(outdir, k));
+  } else if (/^month=\d+$/.test(parent) && /^year=\d{4}$/.test(parts[parts.length - 3]) && Array.isArray(m.reportKeys)) {
+    format = format ?? 'athena';
+    for (const k of m.reportKeys) files.push(path.join(outdir, k));
   } else if (f.includes(`${path.sep}metadata${path.sep}BILLING_PERIOD=`) && Array.isArray(m.dataFiles)) {
     format = format ?? 'cur2';
     for (const u of m.dataFiles) {
@@ -90,7 +98,27 @@ const c = await db.connect();
 async function rows(sql) { return (await c.runAndReadAll(sql)).getRowObjects(); }
 
 const list = '[' + files.map((f) => `'${f.replace(/'/g, "''")}'`).join(',') + ']';
-const src = `read_csv(${list}, header=true, all_varchar=true, delim=',', quote='"', escape='"', normalize_names=false, compression='gzip')`;
+const parquet = files.every((f) => f.endsWith('.parquet'));
+if (!parquet && files.some((f) => f.endsWith('.parquet'))) usage('a delivery mixes CSV and Parquet parts');
+let src = `read_csv(${list}, header=true, all_varchar=true, delim=',', quote='"', escape='"', normalize_names=false, compression='gzip', hive_partitioning=false)`;
+if (parquet) {
+  // The CSV twin's text, column by column (Athena's empty cells are "" and 0).
+  await c.run(`SET TimeZone = 'UTC'`);
+  const pq = `read_parquet(${list}, hive_partitioning=false)`;
+  const exprs = (await rows(`DESCRIBE SELECT * FROM ${pq}`)).map((r) => {
+    const x = `"${r.column_name.replace(/"/g, '""')}"`, t = r.column_type;
+    let e;
+    if (t === 'VARCHAR') e = `nullif(${x}, '')`;
+    else if (t === 'DOUBLE')
+      e = `CASE WHEN CAST(CAST(${x} AS DECIMAL(38,10)) AS DOUBLE) = ${x} THEN CAST(CAST(${x} AS DECIMAL(38,10)) AS VARCHAR) ELSE CAST(${x} AS VARCHAR) END`;
+    else if (t.startsWith('TIMESTAMP')) e = `strftime(${x}, '%Y-%m-%dT%H:%M:%SZ')`;
+    else if (t.startsWith('MAP(')) e = `CAST(to_json(${x}) AS VARCHAR)`;
+    else e = `CAST(${x} AS VARCHAR)`;
+    return `${e} AS ${x}`;
+  });
+  await c.run(`CREATE VIEW pqtext AS SELECT ${exprs.join(', ')} FROM ${pq}`);
+  src = 'pqtext';
+}
 const cols = (await rows(`DESCRIBE SELECT * FROM ${src}`)).map((r) => r.column_name);
 const byNorm = new Map(cols.map((n) => [norm(n), n]));
 function col(n) {
@@ -265,7 +293,7 @@ if (compareFile) {
   console.log(`compared ${compared} monthly figures with reckon's`);
 }
 
-console.log(`${files.length} files (${format}), ${n} rows; line item types: ${types.join(', ')}`);
+console.log(`${files.length} files (${format}${parquet ? ', Parquet' : ''}), ${n} rows; line item types: ${types.join(', ')}`);
 if (problems.length) {
   for (const p of problems) console.error(`VIOLATION: ${p}`);
   console.error(`${problems.length} violation(s)`);
