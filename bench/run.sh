@@ -2,7 +2,8 @@
 # Benchmarks reckon against DuckDB on the same generated CUR, same machine.
 #   bench/run.sh [RECKON]            (make bench)
 # Env: BENCH_SCALE (default 14: >= 2 M hourly rows in one month),
-#      BENCH_RUNS (3: median of), BENCH_OUT (bench/RESULTS.md), BENCH_WORK.
+#      BENCH_RUNS (3: median of), BENCH_SECTIONS ("csv parquet"), BENCH_WORK.
+# Each section writes bench/results/<section>.md; bench/RESULTS.md joins them.
 # Measures wall, CPU (user+sys) and peak RSS with /usr/bin/time for:
 #   1. ingest: `reckon ingest` vs DuckDB CREATE TABLE ... AS SELECT * FROM read_csv(...)
 #      into a database file, at SCALE, 2 x SCALE and 4 x SCALE (memory must stay flat);
@@ -13,7 +14,8 @@ cd "$(dirname "$0")/.."
 RECKON=$(realpath "${1:-build/release/reckon}")
 SCALE=${BENCH_SCALE:-14}
 RUNS=${BENCH_RUNS:-3}
-OUT=${BENCH_OUT:-bench/RESULTS.md}
+SECTIONS=${BENCH_SECTIONS:-csv parquet}
+OUT=bench/results/csv.md
 WORK=${BENCH_WORK:-bench/work}
 export DUCKDB_LIB=${DUCKDB_LIB:-$PWD/tests/node/node_modules/@duckdb/node-bindings-linux-x64/libduckdb.so}
 mkdir -p "$WORK" build/bench
@@ -30,6 +32,7 @@ measure() {
 median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 stat() { grep "^$1 " "$WORK/times" | awk -v c="$2" '{print $c}' | median; }
 
+if [[ " $SECTIONS " == *" csv "* ]]; then
 : >"$WORK/times"
 declare -A ROWS BYTES
 for mult in 1 2 4; do
@@ -74,7 +77,7 @@ done
 ratio() { printf "%.2f" "$(echo "scale=4; $1 / $2" | bc)"; }
 cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')
 {
-  echo "# Benchmarks"
+  echo "# CSV ingest and reports"
   echo
   echo "Measured by \`bench/run.sh\` (\`make bench\`) on $(date -u +%Y-%m-%d): $(nproc) cores ($cpu), $(free -g | awk '/Mem:/{print $2}') GiB RAM,"
   echo "DuckDB $("$DUCK" :memory: "select version()" 2>/dev/null) (npm @duckdb/node-bindings, driven through its C API), reckon $("$RECKON" version | cut -d' ' -f2)."
@@ -123,4 +126,17 @@ cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')
   echo "duckdb_run duck.db \"<the same aggregation in SQL, see bench/run.sh>\""
   echo '```'
 } >"$OUT"
-cat "$OUT"
+fi
+
+if [[ " $SECTIONS " == *" parquet "* ]]; then
+  bench/parquet.sh "$RECKON"
+fi
+
+{
+  echo "# Benchmarks"
+  echo
+  echo "reckon against DuckDB on the same data and machine; regenerate with \`make bench\`"
+  echo "(or \`BENCH_SECTIONS=parquet bench/run.sh\` for one section)."
+  for f in bench/results/csv.md bench/results/parquet.md; do [ -f "$f" ] && { echo; sed 's/^## /### /; t; s/^# /## /' "$f"; }; done
+} >bench/RESULTS.md
+cat bench/RESULTS.md
