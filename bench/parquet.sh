@@ -47,6 +47,17 @@ for mult in 1 2; do
   cases="$cases x$mult"
   NAME[x$mult]="generated, scale $scale"
 done
+# one month as one file: its row groups are shared by the threads
+data=$WORK/pq-one
+if [ ! -f "$data/.done-$SCALE" ]; then
+  rm -rf "$data"
+  echo "generating Athena Parquet, scale $SCALE, one file"
+  "$RECKON" generate "$data" --format athena-parquet --months 1 --end 2025-03 --seed 42 --scale "$SCALE" \
+    --rows-per-part 100000000 >/dev/null
+  touch "$data/.done-$SCALE"
+fi
+cases="$cases one"
+NAME[one]="generated, scale $SCALE, one file"
 for c in $cases; do
   data=$WORK/pq-$c
   files=$(find "$data" -name '*.parquet' -path '*year=*' | sort | sed "s/.*/'&'/" | paste -sd, -)
@@ -64,7 +75,8 @@ cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')
   echo
   echo "Measured by \`bench/parquet.sh\` on $(date -u +%Y-%m-%d): $(nproc) cores ($cpu). DuckDB: \`CREATE TABLE cur AS"
   echo "SELECT * FROM read_parquet([...], union_by_name=true)\` into a database file. Generated data: \`reckon generate"
-  echo "--format athena-parquet --months 1 --end 2025-03 --seed 42 --scale N\`. Median of $RUNS runs."
+  echo "--format athena-parquet --months 1 --end 2025-03 --seed 42 --scale N\` (parts of 1,000,000 rows;"
+  echo "\"one file\" adds \`--rows-per-part 100000000\`). Median of $RUNS runs."
   echo
   echo "| input | rows | bytes | engine | wall s | CPU s | peak RSS MB | rows/s |"
   echo "|---|---:|---:|---|---:|---:|---:|---:|"

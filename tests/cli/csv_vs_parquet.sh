@@ -58,6 +58,13 @@ rk --data "$T/ws-legacy" ingest "$T/legacy" >/dev/null || bad "ingest legacy-csv
 rk --data "$T/ws-athena" ingest "$T/athena" >/dev/null || bad "ingest athena-parquet"
 compare "athena-parquet vs legacy-csv" "$T/ws-legacy" "$T/ws-athena"
 
+# A big Parquet file is read in parts (row group ranges) by several threads;
+# RECKON_PQ_PART_BYTES=1 splits these small files, 13 threads into 13 parts
+# of 10-11 row groups (so some parts are empty). One file per delivery.
+rk generate "$T/athena1" "${common[@]}" --format athena-parquet --rows-per-part 1000000 --rows-per-group 3000 >/dev/null
+RECKON_PQ_PART_BYTES=1 rk --data "$T/ws-athena1" ingest --threads 13 "$T/athena1" >/dev/null || bad "ingest athena-parquet in parts"
+compare "athena-parquet read in parts vs legacy-csv" "$T/ws-legacy" "$T/ws-athena1"
+
 daily=(--scale 0.1 --months 3 --end 2025-04 --seed 12 --granularity daily --versioning new-version --rows-per-part 3000)
 rk generate "$T/cur2" "${daily[@]}" --format cur2-csv >/dev/null || bad "generate cur2-csv"
 rk generate "$T/cur2pq" "${daily[@]}" --format cur2-parquet --rows-per-group 1000 >/dev/null || bad "generate cur2-parquet"
