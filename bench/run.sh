@@ -2,7 +2,7 @@
 # Benchmarks reckon against DuckDB on the same generated CUR, same machine.
 #   bench/run.sh [RECKON]            (make bench)
 # Env: BENCH_SCALE (default 14: >= 2 M hourly rows in one month),
-#      BENCH_RUNS (3: median of), BENCH_SECTIONS ("csv parquet"), BENCH_WORK.
+#      BENCH_RUNS (3: median of), BENCH_SECTIONS ("csv parquet commitments"), BENCH_WORK.
 # Each section writes bench/results/<section>.md; bench/RESULTS.md joins them.
 # Measures wall, CPU (user+sys) and peak RSS with /usr/bin/time for:
 #   1. ingest: `reckon ingest` vs DuckDB CREATE TABLE ... AS SELECT * FROM read_csv(...)
@@ -14,7 +14,7 @@ cd "$(dirname "$0")/.."
 RECKON=$(realpath "${1:-build/release/reckon}")
 SCALE=${BENCH_SCALE:-14}
 RUNS=${BENCH_RUNS:-3}
-SECTIONS=${BENCH_SECTIONS:-csv parquet}
+SECTIONS=${BENCH_SECTIONS:-csv parquet commitments}
 OUT=bench/results/csv.md
 WORK=${BENCH_WORK:-bench/work}
 export DUCKDB_LIB=${DUCKDB_LIB:-$PWD/tests/node/node_modules/@duckdb/node-bindings-linux-x64/libduckdb.so}
@@ -132,11 +132,15 @@ if [[ " $SECTIONS " == *" parquet "* ]]; then
   bench/parquet.sh "$RECKON"
 fi
 
+if [[ " $SECTIONS " == *" commitments "* ]]; then
+  bench/commitments.sh "$RECKON"
+fi
+
 {
   echo "# Benchmarks"
   echo
   echo "reckon against DuckDB on the same data and machine; regenerate with \`make bench\`"
   echo "(or \`BENCH_SECTIONS=parquet bench/run.sh\` for one section)."
-  for f in bench/results/csv.md bench/results/parquet.md; do [ -f "$f" ] && { echo; sed 's/^## /### /; t; s/^# /## /' "$f"; }; done
+  for f in bench/results/csv.md bench/results/parquet.md bench/results/commitments.md; do [ -f "$f" ] && { echo; sed 's/^## /### /; t; s/^# /## /' "$f"; }; done
 } >bench/RESULTS.md
 cat bench/RESULTS.md

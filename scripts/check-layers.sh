@@ -1,19 +1,21 @@
 #!/usr/bin/env bash
 # Enforces the dependency order of docs/ARCHITECTURE.md: a layer includes
 # only itself and the layers to its left.
-#   common -> format, source -> cur -> store -> ingest, analytics -> gen -> cli
+#   common -> format, aws -> source -> cur -> store -> ingest, analytics -> gen, notify -> cli
 set -uo pipefail
 cd "$(dirname "$0")/.."
 declare -A allowed=(
   [common]="common"
   [format]="common format"
-  [source]="common source"
-  [cur]="common format source cur"
-  [store]="common format source cur store"
-  [ingest]="common format source cur store ingest"
-  [analytics]="common format source cur store analytics"
+  [aws]="common aws"
+  [source]="common aws source"
+  [cur]="common format aws source cur"
+  [store]="common format aws source cur store"
+  [ingest]="common format aws source cur store ingest"
+  [analytics]="common format aws source cur store analytics"
   [gen]="common format cur gen"
-  [cli]="common format source cur store ingest analytics gen cli"
+  [notify]="common format store analytics notify"
+  [cli]="common format aws source cur store ingest analytics gen notify cli"
 )
 bad=0
 for f in src/*/*.[ch]; do

@@ -16,3 +16,8 @@ set_tests_properties(cli/crash PROPERTIES TIMEOUT 600)
 add_test(NAME layers COMMAND bash ${CMAKE_SOURCE_DIR}/scripts/check-layers.sh)
 add_test(NAME cli/parquet-real COMMAND bash ${RK_T}/cli/parquet_real.sh ${RK_BIN})
 add_test(NAME cli/csv-vs-parquet COMMAND bash ${RK_T}/cli/csv_vs_parquet.sh ${RK_BIN})
+# Commitment analytics against DuckDB SQL over the same files: the demo organization
+# (legacy CSV and CUR 2.0 Parquet) and the real AWS months (docs/commitments.md).
+add_test(NAME cli/commit-crosscheck COMMAND bash ${RK_T}/cli/commit_crosscheck.sh ${RK_BIN})
+set_tests_properties(cli/commit-crosscheck PROPERTIES TIMEOUT 180)
+add_test(NAME cli/commitments COMMAND bash ${RK_T}/cli/commitments.sh ${RK_BIN})

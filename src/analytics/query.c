@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "common/hash.h"
+#include "common/intern.h"
 #include "common/mem.h"
 #include "common/timeparse.h"
 #include "cur/colname.h"
@@ -107,6 +108,16 @@ rk_status rk_gran_parse(const char *s, rk_gran *out, rk_err *err)
     return rk_err_set(err, RK_EUSAGE, "unknown granularity \"%s\"; use hourly, daily, monthly or total", s);
 }
 
+void rk_gran_label(rk_gran g, int64_t t, char *out)
+{
+    switch (g) {
+    case RK_GRAN_HOURLY: rk_time_fmt(t, out); break;
+    case RK_GRAN_DAILY: rk_time_fmt_date(t, out); break;
+    case RK_GRAN_MONTHLY: rk_time_fmt_month(t, out); break;
+    default: out[0] = 0;
+    }
+}
+
 static const char *const metric_names[RK_M_COUNT] = {"unblended", "blended",   "net-unblended", "amortized",
                                                      "net-amortized", "on-demand", "trueup", "upfront"};
 static const char *const metric_cols[RK_M_COUNT] = {RK_D_UNBLENDED, RK_D_BLENDED,  RK_D_NET_UNBLENDED, RK_D_AMORTIZED,
@@ -127,102 +138,12 @@ rk_status rk_metric_parse(const char *s, rk_metric *out, rk_err *err)
 
 const char *rk_metric_name(rk_metric m) { return metric_names[m]; }
 
-/* ---- string interning ---- */
-
-typedef struct strtab {
-    uint32_t *slots; /* id+1, 0 empty */
-    uint32_t mask;
-    uint64_t *hashes;
-    uint32_t *off, *len;
-    char *bytes;
-    size_t blen, bcap;
-    uint32_t n, cap;
-} strtab;
-
-static bool st_init(strtab *t)
-{
-    memset(t, 0, sizeof *t);
-    t->mask = 63;
-    t->slots = calloc(64, sizeof *t->slots);
-    return t->slots != NULL;
-}
-
-static void st_free(strtab *t)
-{
-    free(t->slots);
-    free(t->hashes);
-    free(t->off);
-    free(t->len);
-    free(t->bytes);
-}
-
-static const char *st_str(const strtab *t, uint32_t id, size_t *len)
-{
-    *len = t->len[id];
-    return t->bytes + t->off[id];
-}
-
-/* Returns the id of s, adding it; UINT32_MAX when memory runs out. */
-static uint32_t st_intern(strtab *t, const char *s, size_t n)
-{
-    uint64_t h = rk_hash(s, n);
-    uint32_t i = (uint32_t)h & t->mask;
-    while (t->slots[i]) {
-        uint32_t id = t->slots[i] - 1;
-        if (t->hashes[id] == h && t->len[id] == n && (n == 0 || memcmp(t->bytes + t->off[id], s, n) == 0)) return id;
-        i = (i + 1) & t->mask;
-    }
-    if (t->n == t->cap) {
-        uint32_t nc = t->cap ? t->cap * 2 : 64;
-        uint64_t *hh = realloc(t->hashes, nc * sizeof *hh);
-        if (!hh) return UINT32_MAX;
-        t->hashes = hh;
-        uint32_t *o = realloc(t->off, nc * sizeof *o);
-        if (!o) return UINT32_MAX;
-        t->off = o;
-        uint32_t *l = realloc(t->len, nc * sizeof *l);
-        if (!l) return UINT32_MAX;
-        t->len = l;
-        t->cap = nc;
-    }
-    if (t->blen + n > t->bcap) {
-        size_t nc = t->bcap ? t->bcap * 2 : 4096;
-        while (nc < t->blen + n) nc *= 2;
-        char *b = realloc(t->bytes, nc);
-        if (!b) return UINT32_MAX;
-        t->bytes = b;
-        t->bcap = nc;
-    }
-    uint32_t id = t->n++;
-    if (n) memcpy(t->bytes + t->blen, s, n);
-    t->off[id] = (uint32_t)t->blen;
-    t->len[id] = (uint32_t)n;
-    t->hashes[id] = h;
-    t->blen += n;
-    if ((uint64_t)t->n * 2 > t->mask) {
-        uint32_t nm = t->mask * 2 + 1;
-        uint32_t *ns = calloc((size_t)nm + 1, sizeof *ns);
-        if (!ns) return UINT32_MAX;
-        for (uint32_t k = 0; k < t->n; k++) {
-            uint32_t j = (uint32_t)t->hashes[k] & nm;
-            while (ns[j]) j = (j + 1) & nm;
-            ns[j] = k + 1;
-        }
-        free(t->slots);
-        t->slots = ns;
-        t->mask = nm;
-    } else {
-        t->slots[i] = id + 1;
-    }
-    return id;
-}
-
 /* ---- aggregation ---- */
 
 typedef struct agg {
     size_t nk; /* key parts: group dims + currency */
     size_t nm;
-    strtab *tabs; /* one per key part */
+    rk_intern *tabs; /* one per key part */
     uint32_t *keys;
     int64_t *tb;
     rk_i128 *sums;
@@ -242,13 +163,13 @@ static bool agg_init(agg *a, size_t nk, size_t nm)
     a->slots = calloc(256, sizeof *a->slots);
     if (!a->tabs || !a->slots) return false;
     for (size_t k = 0; k < nk; k++)
-        if (!st_init(&a->tabs[k])) return false;
+        if (!rk_intern_init(&a->tabs[k])) return false;
     return true;
 }
 
 static void agg_free(agg *a)
 {
-    for (size_t k = 0; a->tabs && k < a->nk; k++) st_free(&a->tabs[k]);
+    for (size_t k = 0; a->tabs && k < a->nk; k++) rk_intern_free(&a->tabs[k]);
     free(a->tabs);
     free(a->keys);
     free(a->tb);
@@ -318,6 +239,8 @@ typedef struct work {
 
 typedef struct scan {
     const rk_query *q;
+    const char *const *cols; /* the decimal columns summed */
+    size_t nm;
     work *items;
     size_t nitems, next;
     pthread_mutex_t mu;
@@ -370,7 +293,7 @@ static rk_status scan_block(scan *sc, agg *a, const work *w, rk_err *err)
         for (uint32_t id = 0; id <= kv[k].ndict; id++) {
             size_t len;
             const char *p = rk_strview_str(&kv[k], id, &len);
-            kmap[k][id] = st_intern(&a->tabs[k], p, len);
+            kmap[k][id] = rk_intern_add(&a->tabs[k], p, len);
             if (kmap[k][id] == UINT32_MAX) {
                 st = rk_err_set(err, RK_ENOMEM, "out of memory");
                 goto out;
@@ -405,9 +328,9 @@ static rk_status scan_block(scan *sc, agg *a, const work *w, rk_err *err)
         }
         if (!any) goto out; /* nothing in this block can match */
     }
-    rk_decview mv[RK_M_COUNT];
-    for (size_t m = 0; m < q->nmetrics; m++) {
-        st = rk_seg_dec(s, rk_seg_find(s, metric_cols[q->metrics[m]]), b, &mv[m], err);
+    rk_decview mv[RK_Q_MAXSUMS];
+    for (size_t m = 0; m < sc->nm; m++) {
+        st = rk_seg_dec(s, rk_seg_find(s, sc->cols[m]), b, &mv[m], err);
         if (st != RK_OK) goto out;
     }
     uint32_t key[64];
@@ -427,7 +350,7 @@ static rk_status scan_block(scan *sc, agg *a, const work *w, rk_err *err)
             goto out;
         }
         rk_i128 *sum = a->sums + (size_t)g * a->nm;
-        for (size_t m = 0; m < q->nmetrics; m++) {
+        for (size_t m = 0; m < sc->nm; m++) {
             rk_i128 v = rk_decview_get18(&mv[m], r);
             if (__builtin_add_overflow(sum[m], v, &sum[m])) a->overflow = true;
         }
@@ -436,7 +359,10 @@ static rk_status scan_block(scan *sc, agg *a, const work *w, rk_err *err)
 out:
     for (size_t k = 0; k < nk; k++) free(kmap[k]);
     for (size_t f = 0; f < nf && f < 64; f++) free(allow[f]);
-    rk_seg_release_block(s, b);
+    /* Row blocks are big and read once: drop their pages from this process.
+     * Rollup blocks are small and a commitment report reads them several
+     * times: keep them mapped. */
+    if (q->table == RK_SEG_ROWS) rk_seg_release_block(s, b);
     return st;
 }
 
@@ -473,11 +399,12 @@ static void *scan_thread(void *arg)
 /* ---- results ---- */
 
 static const rk_query *sort_q;
+static size_t sort_nm;
 static int cmp_rows(const void *x, const void *y)
 {
     const rk_qrow *a = x, *b = y;
     if (a->t != b->t) return a->t < b->t ? -1 : 1;
-    if (sort_q->nmetrics) {
+    if (sort_nm) {
         if (a->vals[0] != b->vals[0]) return a->vals[0] > b->vals[0] ? -1 : 1;
     }
     for (size_t k = 0; k < sort_q->ngroup; k++) {
@@ -494,7 +421,11 @@ rk_status rk_query_run(rk_ws *ws, const rk_query *q, rk_qresult *out, rk_err *er
     memset(out, 0, sizeof *out);
     if (q->ngroup > 60 || q->nfilters > 60) return rk_err_set(err, RK_EUSAGE, "too many dimensions (at most 60)");
     out->ngroup = q->ngroup;
-    out->nmetrics = q->nmetrics;
+    const char *mcols[RK_Q_MAXSUMS];
+    size_t nm = q->nsums ? q->nsums : q->nmetrics;
+    if (nm > RK_Q_MAXSUMS) return rk_err_set(err, RK_EUSAGE, "too many sums (at most %d)", RK_Q_MAXSUMS);
+    for (size_t m = 0; m < nm; m++) mcols[m] = q->nsums ? q->sums[m] : metric_cols[q->metrics[m]];
+    out->nmetrics = nm;
     rk_selection sel;
     rk_seg **segs = NULL;
     rk_status st;
@@ -524,6 +455,8 @@ rk_status rk_query_run(rk_ws *ws, const rk_query *q, rk_qresult *out, rk_err *er
     scan sc;
     memset(&sc, 0, sizeof sc);
     sc.q = q;
+    sc.cols = mcols;
+    sc.nm = nm;
     pthread_mutex_init(&sc.mu, NULL);
     size_t total = 0;
     for (size_t i = 0; i < sel.nactive; i++) total += rk_seg_nblocks(segs[i]);
@@ -540,11 +473,11 @@ rk_status rk_query_run(rk_ws *ws, const rk_query *q, rk_qresult *out, rk_err *er
     }
     for (size_t i = 0; i < sel.nactive; i++)
         for (uint32_t b = 0; b < rk_seg_nblocks(segs[i]); b++)
-            sc.items[sc.nitems++] = (work){&sel.active[i], segs[i], b};
+            if (rk_seg_block_table(segs[i], b) == q->table) sc.items[sc.nitems++] = (work){&sel.active[i], segs[i], b};
     size_t nk = q->ngroup + 1;
     for (int t = 0; t < nthreads; t++) {
         ts[t].sc = &sc;
-        if (!agg_init(&ts[t].a, nk, q->nmetrics)) {
+        if (!agg_init(&ts[t].a, nk, nm)) {
             st = rk_err_set(err, RK_ENOMEM, "out of memory");
             goto done;
         }
@@ -562,7 +495,7 @@ rk_status rk_query_run(rk_ws *ws, const rk_query *q, rk_qresult *out, rk_err *er
         goto done;
     }
     /* Merge the threads' groups by their strings. */
-    if (!agg_init(&fin, nk, q->nmetrics)) {
+    if (!agg_init(&fin, nk, nm)) {
         st = rk_err_set(err, RK_ENOMEM, "out of memory");
         goto done;
     }
@@ -575,17 +508,17 @@ rk_status rk_query_run(rk_ws *ws, const rk_query *q, rk_qresult *out, rk_err *er
             uint32_t key[64];
             for (size_t k = 0; k < nk; k++) {
                 size_t len;
-                const char *p = st_str(&a->tabs[k], a->keys[(size_t)g * nk + k], &len);
-                key[k] = st_intern(&fin.tabs[k], p, len);
+                const char *p = rk_intern_str(&a->tabs[k], a->keys[(size_t)g * nk + k], &len);
+                key[k] = rk_intern_add(&fin.tabs[k], p, len);
             }
             uint32_t fg = agg_group(&fin, key, a->tb[g]);
             if (fg == UINT32_MAX) {
                 st = rk_err_set(err, RK_ENOMEM, "out of memory");
                 break;
             }
-            for (size_t m = 0; m < q->nmetrics; m++)
-                if (__builtin_add_overflow(fin.sums[(size_t)fg * q->nmetrics + m], a->sums[(size_t)g * q->nmetrics + m],
-                                           &fin.sums[(size_t)fg * q->nmetrics + m]))
+            for (size_t m = 0; m < nm; m++)
+                if (__builtin_add_overflow(fin.sums[(size_t)fg * nm + m], a->sums[(size_t)g * nm + m],
+                                           &fin.sums[(size_t)fg * nm + m]))
                     st = rk_err_set(err, RK_ELIMIT, "a sum exceeds ±1.7·10^20; narrow the query");
         }
     }
@@ -599,27 +532,28 @@ rk_status rk_query_run(rk_ws *ws, const rk_query *q, rk_qresult *out, rk_err *er
         rk_qrow *r = &out->rows[out->n++];
         r->t = fin.tb[g];
         r->keys = calloc(q->ngroup ? q->ngroup : 1, sizeof *r->keys);
-        r->vals = calloc(q->nmetrics ? q->nmetrics : 1, sizeof *r->vals);
+        r->vals = calloc(nm ? nm : 1, sizeof *r->vals);
         if (!r->keys || !r->vals) {
             st = rk_err_set(err, RK_ENOMEM, "out of memory");
             goto done;
         }
         for (size_t k = 0; k < nk; k++) {
             size_t len;
-            const char *p = st_str(&fin.tabs[k], fin.keys[(size_t)g * nk + k], &len);
+            const char *p = rk_intern_str(&fin.tabs[k], fin.keys[(size_t)g * nk + k], &len);
             char *s = rk_strndup(p, len);
             if (k < q->ngroup) r->keys[k] = s;
             else r->currency = s;
         }
-        memcpy(r->vals, fin.sums + (size_t)g * q->nmetrics, q->nmetrics * sizeof *r->vals);
+        memcpy(r->vals, fin.sums + (size_t)g * nm, nm * sizeof *r->vals);
     }
     sort_q = q;
+    sort_nm = nm;
     if (out->n) qsort(out->rows, out->n, sizeof *out->rows, cmp_rows);
     /* Distinct currencies. */
     out->currencies = calloc(fin.tabs[nk - 1].n + 1, sizeof *out->currencies);
     for (uint32_t i = 0; out->currencies && i < fin.tabs[nk - 1].n; i++) {
         size_t len;
-        const char *p = st_str(&fin.tabs[nk - 1], i, &len);
+        const char *p = rk_intern_str(&fin.tabs[nk - 1], i, &len);
         out->currencies[out->ncurrencies++] = rk_strndup(p, len);
     }
     if (out->ncurrencies) qsort(out->currencies, out->ncurrencies, sizeof *out->currencies, cmp_str);
@@ -649,3 +583,4 @@ void rk_qresult_free(rk_qresult *r)
     free(r->currencies);
     memset(r, 0, sizeof *r);
 }
+

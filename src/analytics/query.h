@@ -15,6 +15,9 @@
 
 #include "common/dec.h"
 #include "store/catalog.h"
+#include "store/segment.h"
+
+#define RK_Q_MAXSUMS 48
 
 typedef struct rk_dim {
     char *label; /* as the user wrote it: "account", "tag:team" */
@@ -30,6 +33,8 @@ extern const char *const rk_dim_names[];
 
 typedef enum { RK_GRAN_TOTAL = 0, RK_GRAN_HOURLY, RK_GRAN_DAILY, RK_GRAN_MONTHLY } rk_gran;
 rk_status rk_gran_parse(const char *s, rk_gran *out, rk_err *err);
+/* A bucket's label: "2025-03-01T05:00:00Z", "2025-03-01", "2025-03", or "" (total). */
+void rk_gran_label(rk_gran g, int64_t t, char *out);
 
 typedef enum {
     RK_M_UNBLENDED = 0,
@@ -61,14 +66,19 @@ typedef struct rk_query {
     size_t nfilters;
     rk_metric metrics[RK_M_COUNT];
     size_t nmetrics;
-    int threads; /* 0: one per core */
+    /* Instead of metrics: sums of these decimal columns, by name (the
+     * commitment reports sum rollup columns this way). */
+    const char *const *sums;
+    size_t nsums;
+    rk_seg_table table; /* RK_SEG_ROWS (zero, the default) or RK_SEG_ROLLUP */
+    int threads;        /* 0: one per core */
 } rk_query;
 
 typedef struct rk_qrow {
     int64_t t;     /* bucket start (0 for total) */
     char **keys;   /* ngroup values */
     char *currency;
-    rk_i128 *vals; /* nmetrics, scale 18 */
+    rk_i128 *vals; /* nmetrics (or nsums) values, scale 18 */
 } rk_qrow;
 
 typedef struct rk_qresult {

@@ -5,6 +5,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/mem.h"
+#include "common/timeparse.h"
+
 static const char usage[] =
     "reckon — exact AWS cost and commitment analytics from your Cost and Usage Report\n"
     "\n"
@@ -14,6 +17,8 @@ static const char usage[] =
     "  ingest PATH      discover and load every billing period in a folder that mirrors a CUR bucket\n"
     "  status           sources, billing periods, the delivery used for each, problems\n"
     "  report cost      cost by time, account, service, tag… as a table, CSV or JSON\n"
+    "  commitments R    RI and Savings Plan inventory, schedule, utilization, coverage, savings,\n"
+    "                   effective savings rate, waste, expirations\n"
     "  prefer REPORT    choose which report answers when two cover the same payer and month\n"
     "  generate OUTDIR  write a synthetic organization's CUR, laid out as AWS delivers it\n"
     "  demo             generate, ingest and summarize a demo organization in the workspace\n"
@@ -59,6 +64,7 @@ static const verb verbs[] = {
     {"prefer", rk_cmd_prefer},
     {"generate", rk_cmd_generate},
     {"demo", rk_cmd_demo},
+    {"commitments", rk_cmd_commitments},
 };
 
 int rk_cli_main(int argc, char **argv)
@@ -125,3 +131,37 @@ int rk_cli_main(int argc, char **argv)
     fflush(stdout);
     return rc;
 }
+
+rk_status rk_cli_parse_date(const char *s, int64_t *ms, rk_err *err)
+{
+    char tmp[64];
+    if (strlen(s) == 7 && s[4] == '-') {
+        snprintf(tmp, sizeof tmp, "%s-01", s);
+        s = tmp;
+    }
+    if (rk_time_parse(s, strlen(s), ms) != RK_OK)
+        return rk_err_set(err, RK_EUSAGE, "\"%s\" is not a date; use YYYY-MM-DD, YYYY-MM or 2025-01-01T00:00:00Z", s);
+    return RK_OK;
+}
+
+char **rk_cli_split_list(const char *s, size_t *n)
+{
+    size_t cap = 4;
+    char **v = rk_xcalloc(cap, sizeof *v);
+    *n = 0;
+    const char *p = s;
+    for (;;) {
+        const char *c = strchr(p, ',');
+        size_t len = c ? (size_t)(c - p) : strlen(p);
+        if (*n == cap) {
+            cap *= 2;
+            v = realloc(v, cap * sizeof *v);
+            if (!v) abort();
+        }
+        v[(*n)++] = rk_strndup(p, len);
+        if (!c) break;
+        p = c + 1;
+    }
+    return v;
+}
+

@@ -8,6 +8,10 @@
 #define RK_CLI_H
 
 #include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common/err.h"
 
 #define RK_EXIT_OK 0
 #define RK_EXIT_PROBLEMS 1
@@ -27,10 +31,15 @@ int rk_cmd_report(rk_cli *cli, int argc, char **argv);
 int rk_cmd_prefer(rk_cli *cli, int argc, char **argv);
 int rk_cmd_generate(rk_cli *, int, char **);
 int rk_cmd_demo(rk_cli *, int, char **);
+int rk_cmd_commitments(rk_cli *, int, char **);
 
 /* Prints "reckon: msg" to stderr and returns the exit code. */
 int rk_cli_fail(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* True when argv has -h/--help before any "--". */
 bool rk_cli_wants_help(int argc, char **argv);
+/* YYYY-MM-DD, YYYY-MM or a timestamp, in ms (usage error otherwise). */
+rk_status rk_cli_parse_date(const char *s, int64_t *ms, rk_err *err);
+/* "a,b,c" -> {"a","b","c"}; each string and the array are the caller's. */
+char **rk_cli_split_list(const char *s, size_t *n);
 
 #endif

@@ -33,49 +33,6 @@ static const char help[] =
     "\n"
     "The metrics and the rules behind them are described in docs/cost-rules.md.\n";
 
-static rk_status parse_date(const char *s, int64_t *ms, rk_err *err)
-{
-    char tmp[64];
-    if (strlen(s) == 7 && s[4] == '-') {
-        snprintf(tmp, sizeof tmp, "%s-01", s);
-        s = tmp;
-    }
-    if (rk_time_parse(s, strlen(s), ms) != RK_OK)
-        return rk_err_set(err, RK_EUSAGE, "\"%s\" is not a date; use YYYY-MM-DD, YYYY-MM or 2025-01-01T00:00:00Z", s);
-    return RK_OK;
-}
-
-static char **split_list(const char *s, size_t *n)
-{
-    size_t cap = 4;
-    char **v = rk_xcalloc(cap, sizeof *v);
-    *n = 0;
-    const char *p = s;
-    for (;;) {
-        const char *c = strchr(p, ',');
-        size_t len = c ? (size_t)(c - p) : strlen(p);
-        if (*n == cap) {
-            cap *= 2;
-            v = realloc(v, cap * sizeof *v);
-            if (!v) abort();
-        }
-        v[(*n)++] = rk_strndup(p, len);
-        if (!c) break;
-        p = c + 1;
-    }
-    return v;
-}
-
-static void time_label(rk_gran g, int64_t t, char *out)
-{
-    switch (g) {
-    case RK_GRAN_HOURLY: rk_time_fmt(t, out); break;
-    case RK_GRAN_DAILY: rk_time_fmt_date(t, out); break;
-    case RK_GRAN_MONTHLY: rk_time_fmt_month(t, out); break;
-    default: out[0] = 0;
-    }
-}
-
 static int report_cost(rk_cli *cli, int argc, char **argv)
 {
     if (rk_cli_wants_help(argc, argv)) {
@@ -100,11 +57,11 @@ static int report_cost(rk_cli *cli, int argc, char **argv)
     while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
         switch (c) {
         case 'F':
-            if (parse_date(optarg, &q.from, &err) != RK_OK) goto usage;
+            if (rk_cli_parse_date(optarg, &q.from, &err) != RK_OK) goto usage;
             q.has_from = true;
             break;
         case 'T':
-            if (parse_date(optarg, &q.to, &err) != RK_OK) goto usage;
+            if (rk_cli_parse_date(optarg, &q.to, &err) != RK_OK) goto usage;
             q.has_to = true;
             break;
         case 'g':
@@ -112,7 +69,7 @@ static int report_cost(rk_cli *cli, int argc, char **argv)
             break;
         case 'G': {
             size_t n;
-            char **v = split_list(optarg, &n);
+            char **v = rk_cli_split_list(optarg, &n);
             for (size_t i = 0; i < n; i++) {
                 q.group = realloc(q.group, (q.ngroup + 1) * sizeof *q.group);
                 if (!q.group) abort();
@@ -144,13 +101,13 @@ static int report_cost(rk_cli *cli, int argc, char **argv)
             rk_status st = rk_dim_parse(dim, &f->dim, &err);
             free(dim);
             if (st != RK_OK) goto usage;
-            f->values = split_list(eq + 1, &f->nvalues);
+            f->values = rk_cli_split_list(eq + 1, &f->nvalues);
             q.nfilters++;
             break;
         }
         case 'm': {
             size_t n;
-            char **v = split_list(optarg, &n);
+            char **v = rk_cli_split_list(optarg, &n);
             rk_status st = RK_OK;
             for (size_t i = 0; i < n; i++) {
                 if (st == RK_OK && q.nmetrics < RK_M_COUNT) st = rk_metric_parse(v[i], &q.metrics[q.nmetrics++], &err);
@@ -215,7 +172,7 @@ static int report_cost(rk_cli *cli, int argc, char **argv)
             rk_qrow *row = &r.rows[i];
             first = true;
             if (show_time) {
-                time_label(q.gran, row->t, tl);
+                rk_gran_label(q.gran, row->t, tl);
                 fputs(tl, stdout);
                 first = false;
             }
@@ -275,7 +232,7 @@ static int report_cost(rk_cli *cli, int argc, char **argv)
             rk_buf_puts(&b, i ? ",{" : "{");
             bool first = true;
             if (show_time) {
-                time_label(q.gran, row->t, tl);
+                rk_gran_label(q.gran, row->t, tl);
                 rk_buf_puts(&b, "\"start\":");
                 rk_json_str(&b, tl);
                 first = false;
@@ -327,7 +284,7 @@ static int report_cost(rk_cli *cli, int argc, char **argv)
             rk_qrow *row = &r.rows[i];
             col = 0;
             if (show_time) {
-                time_label(q.gran, row->t, tl);
+                rk_gran_label(q.gran, row->t, tl);
                 cells[col++] = rk_xstrdup(tl);
             }
             for (size_t k = 0; k < q.ngroup; k++) cells[col++] = rk_xstrdup(*row->keys[k] ? row->keys[k] : "(none)");

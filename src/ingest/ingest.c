@@ -17,11 +17,13 @@
 #include "common/mem.h"
 #include "common/timeparse.h"
 #include "cur/colname.h"
+#include "cur/commit.h"
 #include "cur/measures.h"
 #include "cur/schema.h"
 #include "format/csv.h"
 #include "format/parquet.h"
 #include "format/zip.h"
+#include "ingest/rollup.h"
 #include "store/segment.h"
 #include "store/status.h"
 
@@ -82,6 +84,7 @@ typedef struct period_out {
     rk_segw *w;
     char tmp[PATH_MAX], name[64];
     int dcol[D_COUNT];
+    int rcols[1 + RK_CK_COUNT + RK_CM_COUNT]; /* the commitment rollup's columns */
     pstats st;        /* merged from the threads */
     uint64_t *file_rows; /* per plan file */
 } period_out;
@@ -93,6 +96,7 @@ typedef struct lperiod {
     int *map; /* gid -> segment column, -1 unknown */
     size_t mapcap;
     int *dcol;
+    rk_rollup ru;
     pstats st;
     uint64_t rows;
 } lperiod;
@@ -264,6 +268,7 @@ static rk_status po_get_locked(job *j, const char *period, period_out **out, rk_
         po->dcol[k] = rk_segw_column(po->w, derived[k].name, derived[k].type, err);
         if (po->dcol[k] < 0) return RK_ENOMEM;
     }
+    RK_TRY(rk_rollup_columns(po->w, po->rcols, err));
     *out = po;
     return RK_OK;
 }
@@ -289,6 +294,7 @@ static rk_status lp_get(local *l, const char *period, lperiod **out, rk_err *err
     lp->dcol = po->dcol;
     lp->st.min_interval = INT64_MAX;
     RK_TRY(rk_segb_open(po->w, &lp->b, err));
+    RK_TRY(rk_rollup_open(&lp->ru, po->w, po->rcols, err));
     *out = lp;
     return RK_OK;
 }
@@ -613,6 +619,17 @@ static rk_status finish_row(local *l, lperiod *pw, rk_cur_row *kr, int64_t plan_
     rk_segb_set_str(w, pw->dcol[D_CHARGE], cn, strlen(cn));
     rk_segb_set_str(w, pw->dcol[D_PO], pn, strlen(pn));
     RK_TRY(row_stats(pw, kr, &m, err));
+    bool ovf;
+    int64_t p0 = kr->has[RK_K_PERIOD_START] ? (int64_t)kr->v[RK_K_PERIOD_START].m : 0;
+    int64_t p1 = kr->has[RK_K_PERIOD_END] ? (int64_t)kr->v[RK_K_PERIOD_END].m : 0;
+    if (!rk_commit_row(kr, &m, t0, have_iv ? t1 : t0, p0, p1, rk_rollup_add, &pw->ru, &ovf)) {
+        if (ovf)
+            return rk_err_set(err, RK_EBADDATA, "%s: %s: a commitment amount is out of range (|value| >= 10^20)",
+                              l->where, place);
+        *err = pw->ru.err;
+        rk_err_prefix(err, "%s: %s: ", l->where, place);
+        return pw->ru.st;
+    }
     rk_status st = rk_segb_end_row(w, err);
     if (st != RK_OK) {
         rk_err_prefix(err, "%s: %s: ", l->where, place);
@@ -1561,6 +1578,7 @@ static void local_release(local *l)
 {
     for (size_t i = 0; i < l->nlp; i++) {
         rk_segb_discard(l->lp[i]->b);
+        rk_rollup_discard(&l->lp[i]->ru);
         stats_free(&l->lp[i]->st);
         free(l->lp[i]->map);
         free(l->lp[i]);
@@ -1589,6 +1607,7 @@ static void run_file(local *l, job *j, const struct jtask *t)
     rk_err err = {0};
     rk_status st = read_file(l, &j->plan->files[fi], &err);
     for (size_t i = 0; i < l->nlp && st == RK_OK; i++) st = rk_segb_flush(l->lp[i]->b, &err);
+    for (size_t i = 0; i < l->nlp && st == RK_OK; i++) st = rk_rollup_flush(&l->lp[i]->ru, &err);
     pthread_mutex_lock(&j->mu);
     for (size_t i = 0; i < l->nlp && st == RK_OK; i++) {
         lperiod *lp = l->lp[i];

@@ -18,7 +18,9 @@
  *   "RKSEG001"                                  8-byte magic
  *   chunk*                                      each 8-byte aligned
  *   footer:
- *     u32 version (1), u64 rows, u32 nblocks, u32 block_rows[nblocks]
+ *     u32 version (2), u64 rows (of table 0), u32 nblocks,
+ *     u32 block_info[nblocks] = rows | table << 24
+ *       (version 1 files have no table byte: every block is table 0)
  *     u32 ncols, then per column:
  *       u16 name_len, name, u8 type, u32 nchunks,
  *       per chunk: u32 block, u64 offset, u32 length, i64 min, i64 max
@@ -62,8 +64,8 @@ struct rk_segw {
     uint64_t fileoff;
     fcol *cols;
     size_t ncols, colcap;
-    uint64_t rows;
-    uint32_t *block_rows;
+    uint64_t rows; /* table 0 */
+    uint32_t *block_rows; /* rows | table << 24 */
     size_t nblocks, bcap;
 };
 
@@ -107,6 +109,7 @@ typedef struct pending {
 
 struct rk_segb {
     rk_segw *w;
+    uint8_t table;
     bcol *cols;
     size_t ncols;
     uint32_t brow;
@@ -249,14 +252,17 @@ uint64_t rk_segw_bytes(rk_segw *w)
 
 /* ---- builders ---- */
 
-rk_status rk_segb_open(rk_segw *w, rk_segb **out, rk_err *err)
+rk_status rk_segb_open_table(rk_segw *w, rk_seg_table table, rk_segb **out, rk_err *err)
 {
     rk_segb *b = calloc(1, sizeof *b);
     if (!b) return rk_err_set(err, RK_ENOMEM, "out of memory");
     b->w = w;
+    b->table = (uint8_t)table;
     *out = b;
     return RK_OK;
 }
+
+rk_status rk_segb_open(rk_segw *w, rk_segb **out, rk_err *err) { return rk_segb_open_table(w, RK_SEG_ROWS, out, err); }
 
 static void free_bcol(bcol *c)
 {
@@ -628,8 +634,8 @@ static rk_status flush_block(rk_segb *b, rk_err *err)
             (chunkref){block, base + b->pend[i].off, b->pend[i].len, b->pend[i].min, b->pend[i].max};
     }
     if (st == RK_OK) {
-        w->block_rows[w->nblocks++] = rows;
-        w->rows += rows;
+        w->block_rows[w->nblocks++] = rows | (uint32_t)b->table << 24;
+        if (b->table == RK_SEG_ROWS) w->rows += rows;
         w->fileoff = base + o->len;
     }
     pthread_mutex_unlock(&w->mu);
@@ -679,7 +685,7 @@ rk_status rk_segw_finish(rk_segw *w, const char *meta, rk_err *err)
     uint64_t foot = w->fileoff + pad;
     /* The footer is built in memory so its CRC can be computed. */
     obuf f = {0};
-    uint32_t u32 = 1;
+    uint32_t u32 = 2;
     oput(&f, &u32, 4);
     oput(&f, &w->rows, 8);
     u32 = (uint32_t)w->nblocks;
@@ -763,6 +769,7 @@ struct rk_seg {
     uint64_t rows;
     uint32_t nblocks;
     uint32_t *block_rows;
+    uint8_t *block_table;
     uint64_t *block_lo, *block_hi; /* byte range of each block's chunks */
     rcol *cols;
     uint32_t ncols;
@@ -840,8 +847,10 @@ rk_status rk_seg_open(const char *path, rk_seg **out, rk_err *err)
     } while (0)
     uint32_t version;
     GET(&version, 4);
-    if (version != 1) {
-        rc = rk_err_set(err, RK_EUNSUPPORTED, "segment %s has format version %u; this reckon reads version 1",
+    if (version != 1 && version != 2) {
+        rc = rk_err_set(err, RK_EUNSUPPORTED,
+                        "segment %s has format version %u; this reckon reads versions 1 and 2 (run `reckon "
+                        "ingest` with the newer reckon that wrote it, or ingest again)",
                         path, version);
         goto fail;
     }
@@ -851,13 +860,19 @@ rk_status rk_seg_open(const char *path, rk_seg **out, rk_err *err)
     s->block_rows = malloc((s->nblocks ? s->nblocks : 1) * sizeof *s->block_rows);
     if (!s->block_rows) goto nomem;
     GET(s->block_rows, (size_t)s->nblocks * 4);
+    s->block_table = calloc(s->nblocks ? s->nblocks : 1, 1);
+    if (!s->block_table) goto nomem;
     uint64_t total = 0;
     for (uint32_t b = 0; b < s->nblocks; b++) {
-        if (s->block_rows[b] == 0 || s->block_rows[b] > RK_SEG_BLOCK_ROWS) {
-            rc = corrupt(path, "bad block size", err);
+        if (version >= 2) {
+            s->block_table[b] = (uint8_t)(s->block_rows[b] >> 24);
+            s->block_rows[b] &= 0xffffff;
+        }
+        if (s->block_rows[b] == 0 || s->block_rows[b] > RK_SEG_BLOCK_ROWS || s->block_table[b] > RK_SEG_ROLLUP) {
+            rc = corrupt(path, "bad block size or table", err);
             goto fail;
         }
-        total += s->block_rows[b];
+        if (s->block_table[b] == RK_SEG_ROWS) total += s->block_rows[b];
     }
     if (total != s->rows) {
         rc = corrupt(path, "row count mismatch", err);
@@ -942,6 +957,7 @@ void rk_seg_close(rk_seg *s)
     }
     free(s->cols);
     free(s->block_rows);
+    free(s->block_table);
     free(s->block_lo);
     free(s->block_hi);
     free(s->meta);
@@ -962,6 +978,7 @@ void rk_seg_release_block(const rk_seg *s, uint32_t block)
 uint64_t rk_seg_rows(const rk_seg *s) { return s->rows; }
 uint32_t rk_seg_nblocks(const rk_seg *s) { return s->nblocks; }
 uint32_t rk_seg_block_rows(const rk_seg *s, uint32_t b) { return s->block_rows[b]; }
+rk_seg_table rk_seg_block_table(const rk_seg *s, uint32_t b) { return (rk_seg_table)s->block_table[b]; }
 uint32_t rk_seg_ncols(const rk_seg *s) { return s->ncols; }
 const char *rk_seg_colname(const rk_seg *s, uint32_t c) { return s->cols[c].name_z; }
 rk_coltype rk_seg_coltype(const rk_seg *s, uint32_t c) { return s->cols[c].type; }

@@ -31,6 +31,12 @@
 
 #define RK_SEG_BLOCK_ROWS 16384u
 
+/* A segment holds two tables in separate blocks: the delivery's rows, and
+ * the commitment rollup ingest computes from them (cur/commit.h): hourly
+ * partial sums that commitment reports read instead of the rows. Queries
+ * name the table they scan; row counts are of the rows table. */
+typedef enum rk_seg_table { RK_SEG_ROWS = 0, RK_SEG_ROLLUP = 1 } rk_seg_table;
+
 /* ---- writer ----
  * rk_segw is the file: its column registry, block directory and footer. It is
  * shared and thread-safe. Rows are built in rk_segb block builders, one per
@@ -44,7 +50,7 @@ rk_status rk_segw_create(const char *path, rk_segw **out, rk_err *err);
 /* Finds or adds a column; returns its index, or -1 (err set) when the name
  * exists with another type or memory runs out. Thread-safe. */
 int rk_segw_column(rk_segw *w, const char *name, rk_coltype type, rk_err *err);
-uint64_t rk_segw_rows(rk_segw *w);
+uint64_t rk_segw_rows(rk_segw *w); /* of the rows table */
 uint64_t rk_segw_bytes(rk_segw *w);
 /* After every builder is closed: writes the footer with `meta` (text,
  * usually JSON), fsyncs and closes. Frees w whatever the outcome. */
@@ -52,7 +58,8 @@ rk_status rk_segw_finish(rk_segw *w, const char *meta, rk_err *err);
 /* Closes, removes the file and frees w. Builders must be discarded first. */
 void rk_segw_abort(rk_segw *w);
 
-rk_status rk_segb_open(rk_segw *w, rk_segb **out, rk_err *err);
+rk_status rk_segb_open(rk_segw *w, rk_segb **out, rk_err *err); /* a builder of the rows table */
+rk_status rk_segb_open_table(rk_segw *w, rk_seg_table table, rk_segb **out, rk_err *err);
 /* Setters for the current row. The first value set for a column in a row
  * wins; an empty string is null. */
 void rk_segb_set_str(rk_segb *b, int col, const char *p, size_t n);
@@ -76,6 +83,7 @@ void rk_seg_close(rk_seg *s);
 uint64_t rk_seg_rows(const rk_seg *s);
 uint32_t rk_seg_nblocks(const rk_seg *s);
 uint32_t rk_seg_block_rows(const rk_seg *s, uint32_t block);
+rk_seg_table rk_seg_block_table(const rk_seg *s, uint32_t block);
 uint32_t rk_seg_ncols(const rk_seg *s);
 const char *rk_seg_colname(const rk_seg *s, uint32_t col);
 rk_coltype rk_seg_coltype(const rk_seg *s, uint32_t col);

@@ -261,8 +261,59 @@ static void threads(void **state)
     unlink(path);
 }
 
+/* Two tables in one file: the rows and the rollup share the column registry
+ * but not blocks; only the rows count as the segment's rows. */
+static void tables(void **state)
+{
+    (void)state;
+    char path[] = "/tmp/rk-test-segt-XXXXXX";
+    int fd = mkstemp(path);
+    close(fd);
+    rk_segw *w;
+    rk_segb *rows, *roll;
+    rk_err err = {0};
+    assert_int_equal(rk_segw_create(path, &w, &err), RK_OK);
+    assert_int_equal(rk_segb_open(w, &rows, &err), RK_OK);
+    assert_int_equal(rk_segb_open_table(w, RK_SEG_ROLLUP, &roll, &err), RK_OK);
+    int ck = rk_segw_column(w, "k", RK_COL_STR, &err);
+    int cv = rk_segw_column(w, "v", RK_COL_DEC, &err);
+    for (int i = 0; i < 20000; i++) {
+        rk_segb_set_str(rows, ck, "row", 3);
+        rk_segb_set_dec(rows, cv, (rk_dec){i, 0});
+        assert_int_equal(rk_segb_end_row(rows, &err), RK_OK);
+        if (i % 4 == 0) {
+            rk_segb_set_str(roll, ck, "sum", 3);
+            rk_segb_set_dec(roll, cv, (rk_dec){1, 0});
+            assert_int_equal(rk_segb_end_row(roll, &err), RK_OK);
+        }
+    }
+    assert_int_equal(rk_segb_close(roll, &err), RK_OK);
+    assert_int_equal(rk_segb_close(rows, &err), RK_OK);
+    assert_int_equal(rk_segw_finish(w, "{}", &err), RK_OK);
+    rk_seg *s;
+    assert_int_equal(rk_seg_open(path, &s, &err), RK_OK);
+    assert_int_equal(rk_seg_rows(s), 20000);
+    uint64_t n[2] = {0, 0};
+    for (uint32_t b = 0; b < rk_seg_nblocks(s); b++) {
+        rk_seg_table t = rk_seg_block_table(s, b);
+        assert_true(t == RK_SEG_ROWS || t == RK_SEG_ROLLUP);
+        n[t] += rk_seg_block_rows(s, b);
+        rk_strview sv;
+        assert_int_equal(rk_seg_str(s, rk_seg_find(s, "k"), b, &sv, &err), RK_OK);
+        size_t len;
+        const char *p = rk_strview_str(&sv, rk_strview_id(&sv, 0), &len);
+        assert_int_equal(len, 3);
+        assert_memory_equal(p, t == RK_SEG_ROWS ? "row" : "sum", 3);
+    }
+    assert_int_equal(n[RK_SEG_ROWS], 20000);
+    assert_int_equal(n[RK_SEG_ROLLUP], 5000);
+    rk_seg_close(s);
+    unlink(path);
+}
+
 int main(void)
 {
-    const struct CMUnitTest tests[] = {cmocka_unit_test(roundtrip), cmocka_unit_test(damage), cmocka_unit_test(threads)};
+    const struct CMUnitTest tests[] = {cmocka_unit_test(roundtrip), cmocka_unit_test(damage), cmocka_unit_test(threads),
+                                       cmocka_unit_test(tables)};
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
