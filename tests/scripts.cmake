@@ -16,6 +16,11 @@ set_tests_properties(cli/crash PROPERTIES TIMEOUT 600)
 add_test(NAME layers COMMAND bash ${CMAKE_SOURCE_DIR}/scripts/check-layers.sh)
 add_test(NAME cli/parquet-real COMMAND bash ${RK_T}/cli/parquet_real.sh ${RK_BIN})
 add_test(NAME cli/csv-vs-parquet COMMAND bash ${RK_T}/cli/csv_vs_parquet.sh ${RK_BIN})
+# Settings and email: `reckon config`, and reckon's emails through a real SMTP
+# server (Debian's aiosmtpd under /usr/bin/python3, STARTTLS + AUTH).
+add_test(NAME cli/config COMMAND bash ${RK_T}/cli/config.sh ${RK_BIN})
+add_test(NAME notify/email COMMAND /usr/bin/python3 ${RK_T}/notify/email_e2e.py ${RK_BIN})
+set_tests_properties(notify/email PROPERTIES TIMEOUT 120)
 # Commitment analytics against DuckDB SQL over the same files: the demo organization
 # (legacy CSV and CUR 2.0 Parquet) and the real AWS months (docs/commitments.md).
 add_test(NAME cli/commit-crosscheck COMMAND bash ${RK_T}/cli/commit_crosscheck.sh ${RK_BIN})

@@ -22,6 +22,8 @@ static const char usage[] =
     "  prefer REPORT    choose which report answers when two cover the same payer and month\n"
     "  generate OUTDIR  write a synthetic organization's CUR, laid out as AWS delivers it\n"
     "  demo             generate, ingest and summarize a demo organization in the workspace\n"
+    "  config           the workspace's settings: SMTP server, sender, password file…\n"
+    "  notify           send a test email, the \"dashboards are ready\" or \"sync failed\" email\n"
     "  version          print the version\n"
     "  help [VERB]      this text, or a verb's\n"
     "\n"
@@ -64,6 +66,8 @@ static const verb verbs[] = {
     {"prefer", rk_cmd_prefer},
     {"generate", rk_cmd_generate},
     {"demo", rk_cmd_demo},
+    {"config", rk_cmd_config},
+    {"notify", rk_cmd_notify},
     {"commitments", rk_cmd_commitments},
 };
 

@@ -31,6 +31,8 @@ int rk_cmd_report(rk_cli *cli, int argc, char **argv);
 int rk_cmd_prefer(rk_cli *cli, int argc, char **argv);
 int rk_cmd_generate(rk_cli *, int, char **);
 int rk_cmd_demo(rk_cli *, int, char **);
+int rk_cmd_config(rk_cli *, int, char **);
+int rk_cmd_notify(rk_cli *, int, char **);
 int rk_cmd_commitments(rk_cli *, int, char **);
 
 /* Prints "reckon: msg" to stderr and returns the exit code. */

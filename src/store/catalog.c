@@ -18,7 +18,23 @@
 
 #include "common/mem.h"
 
-#define SCHEMA_VERSION "1"
+#define SCHEMA_VERSION "1" /* of schema_sql; migrations[] take it further */
+
+/* Schema migrations: each step brings a catalog from the version before it
+ * to `version`. Steps are appended, never edited once released, so every
+ * catalog climbs the same stairs; rk_ws_open applies the missing ones in one
+ * transaction. */
+static const struct {
+    int version;
+    const char *sql;
+} migrations[] = {
+    /* 2: workspace settings (`reckon config`) and per-connection email recipients. */
+    {2, "CREATE TABLE IF NOT EXISTS settings(key TEXT PRIMARY KEY, value TEXT NOT NULL,"
+        "  updated_at INTEGER NOT NULL);"
+        "CREATE TABLE IF NOT EXISTS recipients(connection TEXT NOT NULL, address TEXT NOT NULL,"
+        "  position INTEGER NOT NULL, PRIMARY KEY(connection, address));"},
+};
+#define MIGRATIONS (sizeof migrations / sizeof *migrations)
 
 struct rk_ws {
     char *dir;
@@ -151,6 +167,53 @@ static void collect_garbage(rk_ws *ws)
     closedir(d);
 }
 
+static int latest_version(void) { return MIGRATIONS ? migrations[MIGRATIONS - 1].version : atoi(SCHEMA_VERSION); }
+
+static rk_status read_version(rk_ws *ws, int *version, rk_err *err)
+{
+    sqlite3_stmt *q;
+    if (sqlite3_prepare_v2(ws->db, "SELECT value FROM meta WHERE key = 'schema_version'", -1, &q, NULL) != SQLITE_OK)
+        return dberr(ws, err, "reading the schema version");
+    *version = 0;
+    if (sqlite3_step(q) == SQLITE_ROW) {
+        const char *v = (const char *)sqlite3_column_text(q, 0);
+        *version = v ? atoi(v) : 0;
+    }
+    sqlite3_finalize(q);
+    return RK_OK;
+}
+
+/* Refuses a catalog written by a newer reckon and upgrades an older one. Runs
+ * in READ mode too (readers such as `reckon config` need the new tables); the
+ * version is read again inside BEGIN IMMEDIATE so two processes upgrading at
+ * once apply each step once. */
+static rk_status migrate(rk_ws *ws, rk_err *err)
+{
+    int v, latest = latest_version();
+    RK_TRY(read_version(ws, &v, err));
+    if (v > latest)
+        return rk_err_set(err, RK_EUNSUPPORTED, "workspace %s has catalog version %d; this reckon reads up to version %d",
+                          ws->dir, v, latest);
+    if (v == latest || v == 0) return RK_OK; /* 0: no meta row, not a catalog this code wrote */
+    /* A write-protected workspace stays readable; only the newer tables are missing. */
+    if (ws->mode == RK_WS_READ && sqlite3_db_readonly(ws->db, "main") == 1) return RK_OK;
+    RK_TRY(exec(ws, "BEGIN IMMEDIATE", err));
+    rk_status st = read_version(ws, &v, err);
+    for (size_t i = 0; st == RK_OK && i < MIGRATIONS; i++) {
+        if (migrations[i].version <= v) continue;
+        char sql[128];
+        if ((st = exec(ws, migrations[i].sql, err)) != RK_OK) break;
+        snprintf(sql, sizeof sql, "UPDATE meta SET value = '%d' WHERE key = 'schema_version'", migrations[i].version);
+        st = exec(ws, sql, err);
+    }
+    if (st == RK_OK) st = exec(ws, "COMMIT", err);
+    if (st != RK_OK) {
+        sqlite3_exec(ws->db, "ROLLBACK", NULL, NULL, NULL);
+        rk_err_prefix(err, "upgrading the catalog of workspace %s: ", ws->dir);
+    }
+    return st;
+}
+
 rk_status rk_ws_open(const char *dir, rk_ws_mode mode, rk_ws **out, rk_err *err)
 {
     rk_ws *ws = calloc(1, sizeof *ws);
@@ -211,20 +274,7 @@ rk_status rk_ws_open(const char *dir, rk_ws_mode mode, rk_ws **out, rk_err *err)
             goto fail;
         collect_garbage(ws);
     }
-    sqlite3_stmt *q;
-    if (sqlite3_prepare_v2(ws->db, "SELECT value FROM meta WHERE key = 'schema_version'", -1, &q, NULL) == SQLITE_OK) {
-        if (sqlite3_step(q) == SQLITE_ROW) {
-            const char *v = (const char *)sqlite3_column_text(q, 0);
-            if (v && strcmp(v, SCHEMA_VERSION) != 0)
-                st = rk_err_set(err, RK_EUNSUPPORTED,
-                                "workspace %s has catalog version %s; this reckon reads version %s", dir, v,
-                                SCHEMA_VERSION);
-        }
-        sqlite3_finalize(q);
-    } else {
-        st = dberr(ws, err, "reading the schema version");
-    }
-    if (st != RK_OK) goto fail;
+    if ((st = migrate(ws, err)) != RK_OK) goto fail;
     *out = ws;
     return RK_OK;
 fail:
