@@ -21,6 +21,12 @@ add_test(NAME cli/csv-vs-parquet COMMAND bash ${RK_T}/cli/csv_vs_parquet.sh ${RK
 add_test(NAME cli/config COMMAND bash ${RK_T}/cli/config.sh ${RK_BIN})
 add_test(NAME notify/email COMMAND /usr/bin/python3 ${RK_T}/notify/email_e2e.py ${RK_BIN})
 set_tests_properties(notify/email PROPERTIES TIMEOUT 120)
+# S3 and STS: s3rver behind a front that verifies every SigV4 signature with
+# AWS's JavaScript signer and answers STS (tests/s3/front.mjs).
+add_test(NAME s3/front-strict COMMAND bash ${RK_T}/s3/front_strict.sh ${RK_BIN})
+add_test(NAME s3/ingest COMMAND bash ${RK_T}/s3/ingest.sh ${RK_BIN} $<TARGET_FILE:s3tool>)
+add_test(NAME s3/faults COMMAND bash ${RK_T}/s3/faults.sh ${RK_BIN} $<TARGET_FILE:s3tool>)
+set_tests_properties(s3/front-strict s3/ingest s3/faults PROPERTIES TIMEOUT 180)
 # Commitment analytics against DuckDB SQL over the same files: the demo organization
 # (legacy CSV and CUR 2.0 Parquet) and the real AWS months (docs/commitments.md).
 add_test(NAME cli/commit-crosscheck COMMAND bash ${RK_T}/cli/commit_crosscheck.sh ${RK_BIN})

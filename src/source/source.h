@@ -1,6 +1,7 @@
-/* source.h — where CUR objects come from: a local folder mirroring a bucket
- * now, S3 later. A source lists keys (with size, time and ETag) and opens a
- * key as a byte stream. It knows nothing about CUR.
+/* source.h — where CUR objects come from: a local folder mirroring a
+ * bucket, or the bucket itself (S3). A source lists keys (with size, time
+ * and ETag) and opens a key as a byte stream. It knows nothing about CUR.
+ * Every source may be used from several threads at once.
  *
  * Ownership: rk_source_list returns an array the caller frees with
  * rk_objects_free; rk_source_open returns a stream the caller closes.
@@ -8,9 +9,11 @@
 #ifndef RK_SOURCE_H
 #define RK_SOURCE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
+#include "aws/aws.h"
 #include "common/stream.h"
 
 typedef struct rk_object {
@@ -38,6 +41,13 @@ struct rk_source {
 };
 
 rk_status rk_source_local(const char *path, rk_source **out, rk_err *err);
+/* s3://BUCKET/PREFIX, with the credentials, region and endpoint of aws
+ * (NULL: the environment's and ~/.aws's alone); see source_s3.c. */
+rk_status rk_source_s3(const char *uri, const rk_aws_opts *aws, rk_source **out, rk_err *err);
+/* s3://… or a local folder: what `reckon ingest URI` reads. */
+rk_status rk_source_open_uri(const char *uri, const rk_aws_opts *aws, rk_source **out, rk_err *err);
+/* An S3 source's request counters (false for other sources). */
+bool rk_source_aws_stats(rk_source *s, rk_aws_stats *out);
 
 static inline rk_status rk_source_list(rk_source *s, rk_object **objs, size_t *n, rk_err *err)
 {
