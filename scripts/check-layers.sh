@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Enforces the dependency order of docs/ARCHITECTURE.md: a layer includes
 # only itself and the layers to its left.
-#   common -> format, aws -> source -> cur -> store -> ingest, analytics -> gen, notify -> cli
+#   common -> format, aws -> source -> cur -> store -> ingest, analytics -> gen, notify -> connect -> cli
 set -uo pipefail
 cd "$(dirname "$0")/.."
 declare -A allowed=(
@@ -15,7 +15,8 @@ declare -A allowed=(
   [analytics]="common format aws source cur store analytics"
   [gen]="common format cur gen"
   [notify]="common format store analytics notify"
-  [cli]="common format aws source cur store ingest analytics gen notify cli"
+  [connect]="common format aws source cur store ingest analytics notify connect"
+  [cli]="common format aws source cur store ingest analytics gen notify connect cli"
 )
 bad=0
 for f in src/*/*.[ch]; do

@@ -10,7 +10,7 @@ secs=${FUZZ_SECONDS:-60}
 CC=clang cmake -S . -B build/fuzz -DRK_FUZZ=ON -DRK_SANITIZE=ON -DRK_TESTS=OFF -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 cmake --build build/fuzz -j"$(nproc)" >/dev/null
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(csv gzip zip manifest fields segment)
+[ ${#targets[@]} -gt 0 ] || targets=(csv gzip zip manifest fields segment parquet s3list stsxml awsini mail)
 mkdir -p build/fuzz/crashes
 for t in "${targets[@]}"; do
   corpus=tests/fuzz/corpus/$t new=build/fuzz/new/$t

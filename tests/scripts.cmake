@@ -19,6 +19,8 @@ add_test(NAME cli/csv-vs-parquet COMMAND bash ${RK_T}/cli/csv_vs_parquet.sh ${RK
 # Settings and email: `reckon config`, and reckon's emails through a real SMTP
 # server (Debian's aiosmtpd under /usr/bin/python3, STARTTLS + AUTH).
 add_test(NAME cli/config COMMAND bash ${RK_T}/cli/config.sh ${RK_BIN})
+add_test(NAME cli/connect-template COMMAND bash ${RK_T}/cli/connect_template.sh ${RK_BIN})
+set_tests_properties(cli/connect-template PROPERTIES TIMEOUT 180)
 add_test(NAME notify/email COMMAND /usr/bin/python3 ${RK_T}/notify/email_e2e.py ${RK_BIN})
 set_tests_properties(notify/email PROPERTIES TIMEOUT 120)
 # S3 and STS: s3rver behind a front that verifies every SigV4 signature with
@@ -27,6 +29,12 @@ add_test(NAME s3/front-strict COMMAND bash ${RK_T}/s3/front_strict.sh ${RK_BIN})
 add_test(NAME s3/ingest COMMAND bash ${RK_T}/s3/ingest.sh ${RK_BIN} $<TARGET_FILE:s3tool>)
 add_test(NAME s3/faults COMMAND bash ${RK_T}/s3/faults.sh ${RK_BIN} $<TARGET_FILE:s3tool>)
 set_tests_properties(s3/front-strict s3/ingest s3/faults PROPERTIES TIMEOUT 180)
+add_test(NAME s3/connect COMMAND bash ${RK_T}/s3/connect.sh ${RK_BIN})
+set_tests_properties(s3/connect PROPERTIES TIMEOUT 180)
+add_test(NAME s3/connect-manage COMMAND bash ${RK_T}/s3/connect_manage.sh ${RK_BIN})
+set_tests_properties(s3/connect-manage PROPERTIES TIMEOUT 180)
+add_test(NAME s3/sync COMMAND bash ${RK_T}/s3/sync.sh ${RK_BIN})
+set_tests_properties(s3/sync PROPERTIES TIMEOUT 300)
 # Commitment analytics against DuckDB SQL over the same files: the demo organization
 # (legacy CSV and CUR 2.0 Parquet) and the real AWS months (docs/commitments.md).
 add_test(NAME cli/commit-crosscheck COMMAND bash ${RK_T}/cli/commit_crosscheck.sh ${RK_BIN})

@@ -55,6 +55,7 @@ typedef struct rk_aws_opts {
     const char *external_id;  /* --external-id */
     const char *session_name; /* default "reckon-<unix time>" */
     int duration_s;           /* AssumeRole DurationSeconds; default 3600 */
+    const char *role_from;    /* where role_arn came from, for messages; default "--role-arn" */
 } rk_aws_opts;
 
 /* ---- what the chain resolved to (pure: no network) ---- */

@@ -337,7 +337,7 @@ static rk_status resolve(resolver *r)
     }
     if (o->role_arn && *o->role_arn)
         RK_TRY(add_role(r, o->role_arn, o->external_id && *o->external_id ? o->external_id : NULL, o->session_name,
-                        NULL, "--role-arn"));
+                        NULL, o->role_from && *o->role_from ? o->role_from : "--role-arn"));
     else if (o->external_id && *o->external_id)
         return rk_err_set(r->err, RK_EUSAGE, "--external-id goes with --role-arn; give the role to assume");
 

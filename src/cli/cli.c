@@ -14,7 +14,11 @@ static const char usage[] =
     "Usage: reckon [--data DIR] VERB [OPTIONS]\n"
     "\n"
     "Verbs:\n"
-    "  ingest PATH      discover and load every billing period in a folder that mirrors a CUR bucket\n"
+    "  ingest PATH      discover and load every billing period in a folder that mirrors a CUR bucket,\n"
+    "                   or in the bucket itself (s3://BUCKET/PREFIX)\n"
+    "  connect          connect an AWS account: the read-only role's CloudFormation template, the\n"
+    "                   checks of its bucket and report; list, show and remove connections\n"
+    "  sync [NAME]      bring connections up to date from S3 (--watch to keep doing it); emails\n"
     "  status           sources, billing periods, the delivery used for each, problems\n"
     "  report cost      cost by time, account, service, tag… as a table, CSV or JSON\n"
     "  commitments R    RI and Savings Plan inventory, schedule, utilization, coverage, savings,\n"
@@ -69,6 +73,8 @@ static const verb verbs[] = {
     {"config", rk_cmd_config},
     {"notify", rk_cmd_notify},
     {"commitments", rk_cmd_commitments},
+    {"connect", rk_cmd_connect},
+    {"sync", rk_cmd_sync},
 };
 
 int rk_cli_main(int argc, char **argv)
@@ -114,10 +120,12 @@ int rk_cli_main(int argc, char **argv)
             fputs(usage, stdout);
             rc = RK_EXIT_OK;
         } else {
-            char *hv[3] = {args[2], (char *)"--help", NULL};
+            /* `help connect aws` = `connect aws --help`: a sub-verb comes along. */
+            bool sub = n > 3 && args[3][0] != '-';
+            char *hv[4] = {args[2], sub ? args[3] : (char *)"--help", (char *)"--help", NULL};
             rc = RK_EXIT_USAGE;
             for (size_t i = 0; i < sizeof verbs / sizeof *verbs; i++)
-                if (strcmp(args[2], verbs[i].name) == 0) rc = verbs[i].fn(&cli, 2, hv);
+                if (strcmp(args[2], verbs[i].name) == 0) rc = verbs[i].fn(&cli, sub ? 3 : 2, hv);
             if (strcmp(args[2], "version") == 0) {
                 printf("Usage: reckon version\n\nPrints the version of reckon.\n");
                 rc = RK_EXIT_OK;

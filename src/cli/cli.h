@@ -34,6 +34,12 @@ int rk_cmd_demo(rk_cli *, int, char **);
 int rk_cmd_config(rk_cli *, int, char **);
 int rk_cmd_notify(rk_cli *, int, char **);
 int rk_cmd_commitments(rk_cli *, int, char **);
+int rk_cmd_connect(rk_cli *, int, char **);
+int rk_cmd_sync(rk_cli *, int, char **);
+/* Sub-verbs of `reckon connect`, dispatched by rk_cmd_connect (cmd_connect.c):
+ * `template` (cmd_connect_template.c) and `aws` (cmd_connect_aws.c). */
+int rk_cmd_connect_template(rk_cli *, int, char **);
+int rk_cmd_connect_aws(rk_cli *, int, char **);
 
 /* Prints "reckon: msg" to stderr and returns the exit code. */
 int rk_cli_fail(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

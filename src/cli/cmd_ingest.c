@@ -46,79 +46,6 @@ static const char help[] =
     "not supported, 2 on a usage error (a role or profile that cannot be used included),\n"
     "3 when the workspace or the bucket cannot be read.\n";
 
-typedef struct prog {
-    bool tty;
-    double t0;
-    size_t last_len;
-} prog;
-
-static void fmt_bytes(uint64_t b, char *out, size_t cap)
-{
-    const char *u[] = {"B", "KB", "MB", "GB", "TB"};
-    double v = (double)b;
-    int i = 0;
-    while (v >= 1000 && i < 4) v /= 1000, i++;
-    snprintf(out, cap, i ? "%.1f %s" : "%.0f %s", v, u[i]);
-}
-
-#include <time.h>
-static double mono(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-static void on_progress(void *ctx, const rk_ingest_progress *p, bool final)
-{
-    prog *pg = ctx;
-    if (!pg->tty) return;
-    if (final) {
-        fprintf(stderr, "\r%*s\r", (int)pg->last_len, "");
-        return;
-    }
-    char rb[32], tb[32], rows[32], line[256];
-    fmt_bytes(p->bytes_read, rb, sizeof rb);
-    fmt_bytes(p->bytes_total, tb, sizeof tb);
-    rk_count(p->rows, rows, sizeof rows);
-    double el = mono() - pg->t0, frac = p->bytes_total ? (double)p->bytes_read / (double)p->bytes_total : 0;
-    char eta[32] = "";
-    if (frac > 0.02 && frac < 1) {
-        int s = (int)(el / frac - el);
-        snprintf(eta, sizeof eta, "  ETA %d:%02d", s / 60, s % 60);
-    }
-    int bar = (int)(frac * 20);
-    char barb[24];
-    for (int i = 0; i < 20; i++) barb[i] = i < bar ? '#' : '.';
-    barb[20] = 0;
-    int len = snprintf(line, sizeof line, "\r[%s] %s / %s  %s rows  %u/%u deliveries%s", barb, rb, tb, rows,
-                       p->plans_done, p->plans_total, eta);
-    fputs(line, stderr);
-    if ((size_t)len < pg->last_len) fprintf(stderr, "%*s", (int)(pg->last_len - (size_t)len), "");
-    pg->last_len = (size_t)len;
-    fflush(stderr);
-}
-
-static const char *status_word(rk_res_status s)
-{
-    switch (s) {
-    case RK_RES_INGESTED: return "ingested";
-    case RK_RES_UNCHANGED: return "unchanged";
-    case RK_RES_FAILED: return "failed";
-    case RK_RES_UNSUPPORTED: return "not supported";
-    case RK_RES_WAITING: return "waiting";
-    }
-    return "?";
-}
-
-static int cmp_res(const void *a, const void *b)
-{
-    const rk_period_result *x = a, *y = b;
-    int r = strcmp(x->report, y->report);
-    if (r) return r;
-    return strcmp(x->period ? x->period : "", y->period ? y->period : "");
-}
-
 int rk_cmd_ingest(rk_cli *cli, int argc, char **argv)
 {
     if (rk_cli_wants_help(argc, argv)) {
@@ -179,45 +106,30 @@ int rk_cmd_ingest(rk_cli *cli, int argc, char **argv)
         rk_source_close(src);
         return rk_cli_fail(err.code == RK_EUSAGE ? RK_EXIT_USAGE : RK_EXIT_FATAL, "%s", err.msg);
     }
-    prog pg = {.tty = !cli->quiet && isatty(STDERR_FILENO), .t0 = mono()};
-    opts.progress = on_progress;
+    rk_progress pg = {.tty = !cli->quiet && isatty(STDERR_FILENO), .t0 = rk_mono()};
+    opts.progress = rk_progress_cb;
     opts.progress_ctx = &pg;
     opts.command = "ingest";
     rk_ingest_result res;
-    double t0 = mono();
+    double t0 = rk_mono();
     rk_status st = rk_ingest(ws, src, &opts, &res, &err);
-    double secs = mono() - t0;
+    double secs = rk_mono() - t0;
     rk_aws_stats s3st;
     bool have_s3 = rk_source_aws_stats(src, &s3st);
     rk_source_close(src);
     rk_ws_close(ws);
     if (st != RK_OK) return rk_cli_fail(RK_EXIT_FATAL, "%s", err.msg);
-    qsort(res.v, res.n, sizeof *res.v, cmp_res);
+    rk_period_results_sort(res.v, res.n);
     const rk_run_counts *k = &res.counts;
     if (fmt == RK_FMT_JSONOUT) {
         rk_buf b;
         rk_buf_init(&b, (size_t)1 << 30);
         rk_buf_printf(&b, "{\"run\":%lld,\"seconds\":%.3f,\"ingested\":%u,\"unchanged\":%u,\"failed\":%u,"
-                          "\"unsupported\":%u,\"waiting\":%u,\"rows\":%llu,\"ignored_files\":%u,\"periods\":[",
+                          "\"unsupported\":%u,\"waiting\":%u,\"rows\":%llu,\"ignored_files\":%u,\"periods\":",
                       (long long)res.run_id, secs, k->ingested, k->unchanged, k->failed, k->unsupported, k->waiting,
                       (unsigned long long)k->rows, k->ignored_files);
-        for (size_t i = 0; i < res.n; i++) {
-            const rk_period_result *r = &res.v[i];
-            rk_buf_puts(&b, i ? ",{\"report\":" : "{\"report\":");
-            rk_json_str(&b, r->report);
-            rk_buf_puts(&b, ",\"format\":");
-            rk_json_str(&b, r->format);
-            rk_buf_puts(&b, ",\"period\":");
-            if (r->period) rk_json_str(&b, r->period);
-            else rk_buf_puts(&b, "null");
-            rk_buf_puts(&b, ",\"status\":");
-            rk_json_str(&b, status_word(r->status));
-            rk_buf_printf(&b, ",\"rows\":%llu,\"message\":", (unsigned long long)r->rows);
-            if (r->message) rk_json_str(&b, r->message);
-            else rk_buf_puts(&b, "null");
-            rk_buf_putc(&b, '}');
-        }
-        rk_buf_puts(&b, "],\"ignored\":[");
+        rk_period_results_json(&b, res.v, res.n);
+        rk_buf_puts(&b, ",\"ignored\":[");
         for (size_t i = 0; i < res.disc.nignored; i++) {
             rk_buf_puts(&b, i ? ",{\"key\":" : "{\"key\":");
             rk_json_str(&b, res.disc.ignored[i].key);
@@ -238,28 +150,7 @@ int rk_cmd_ingest(rk_cli *cli, int argc, char **argv)
     } else {
         printf("reckon ingest %s\n", path);
         if (res.n == 0) printf("  No CUR data found in %s (looked for manifests, .csv/.csv.gz/.csv.zip and .parquet files).\n", path);
-        rk_table t;
-        rk_table_init(&t, 6);
-        rk_table_header(&t, 0, "REPORT", false);
-        rk_table_header(&t, 1, "FORMAT", false);
-        rk_table_header(&t, 2, "PERIOD", false);
-        rk_table_header(&t, 3, "ROWS", true);
-        rk_table_header(&t, 4, "TIME", true);
-        rk_table_header(&t, 5, "RESULT", false);
-        for (size_t i = 0; i < res.n; i++) {
-            const rk_period_result *r = &res.v[i];
-            char rows[32] = "", tm[32] = "", result[1400];
-            if (r->status == RK_RES_INGESTED) {
-                rk_count(r->rows, rows, sizeof rows);
-                snprintf(tm, sizeof tm, "%.1fs", r->seconds);
-            }
-            if (r->message) snprintf(result, sizeof result, "%s: %s", status_word(r->status), r->message);
-            else snprintf(result, sizeof result, "%s", status_word(r->status));
-            const char *cells[6] = {r->report, r->format, r->period ? r->period : "-", rows, tm, result};
-            rk_table_row(&t, cells);
-        }
-        if (res.n) rk_table_print(&t, stdout, 2);
-        rk_table_free(&t);
+        rk_period_results_table(res.v, res.n, stdout);
         if (res.disc.nignored) {
             if (verbose) {
                 printf("Ignored files:\n");
@@ -276,7 +167,7 @@ int rk_cmd_ingest(rk_cli *cli, int argc, char **argv)
                k->unchanged, k->failed, k->unsupported, rows, secs);
         if (have_s3 && (verbose || s3st.retries || s3st.resumes)) {
             char bb[32];
-            fmt_bytes(s3st.bytes, bb, sizeof bb);
+            rk_fmt_bytes(s3st.bytes, bb, sizeof bb);
             printf("S3: %llu requests, %s downloaded, %llu retried, %llu resumed mid-object.\n",
                    (unsigned long long)s3st.requests, bb, (unsigned long long)s3st.retries,
                    (unsigned long long)s3st.resumes);

@@ -2,6 +2,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "common/mem.h"
@@ -144,3 +145,126 @@ void rk_when(int64_t ms, char *out, size_t cap)
 }
 
 bool rk_isatty_out(void) { return isatty(STDOUT_FILENO); }
+
+double rk_mono(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+void rk_fmt_bytes(uint64_t b, char *out, size_t cap)
+{
+    const char *u[] = {"B", "KB", "MB", "GB", "TB"};
+    double v = (double)b;
+    int i = 0;
+    while (v >= 1000 && i < 4) v /= 1000, i++;
+    snprintf(out, cap, i ? "%.1f %s" : "%.0f %s", v, u[i]);
+}
+
+void rk_progress_cb(void *ctx, const rk_ingest_progress *p, bool final)
+{
+    rk_progress *pg = ctx;
+    if (!pg->tty) return;
+    if (final) {
+        fprintf(stderr, "\r%*s\r", (int)pg->last_len, "");
+        pg->last_len = 0;
+        return;
+    }
+    char rb[32], tb[32], rows[32], line[512];
+    rk_fmt_bytes(p->bytes_read, rb, sizeof rb);
+    rk_fmt_bytes(p->bytes_total, tb, sizeof tb);
+    rk_count(p->rows, rows, sizeof rows);
+    double el = rk_mono() - pg->t0, frac = p->bytes_total ? (double)p->bytes_read / (double)p->bytes_total : 0;
+    char eta[32] = "";
+    if (frac > 0.02 && frac < 1) {
+        int s = (int)(el / frac - el);
+        snprintf(eta, sizeof eta, "  ETA %d:%02d", s / 60, s % 60);
+    }
+    int bar = (int)(frac * 20);
+    char barb[24];
+    for (int i = 0; i < 20; i++) barb[i] = i < bar ? '#' : '.';
+    barb[20] = 0;
+    int len = snprintf(line, sizeof line, "\r%s%s[%s] %s / %s  %s rows  %u/%u deliveries%s", pg->label ? pg->label : "",
+                       pg->label ? " " : "", barb, rb, tb, rows, p->plans_done, p->plans_total, eta);
+    if (len < 0) return;
+    if ((size_t)len >= sizeof line) len = (int)sizeof line - 1;
+    fputs(line, stderr);
+    if ((size_t)len < pg->last_len) fprintf(stderr, "%*s", (int)(pg->last_len - (size_t)len), "");
+    pg->last_len = (size_t)len;
+    fflush(stderr);
+}
+
+const char *rk_res_word(rk_res_status s)
+{
+    switch (s) {
+    case RK_RES_INGESTED: return "ingested";
+    case RK_RES_UNCHANGED: return "unchanged";
+    case RK_RES_FAILED: return "failed";
+    case RK_RES_UNSUPPORTED: return "not supported";
+    case RK_RES_WAITING: return "waiting";
+    }
+    return "?";
+}
+
+static int cmp_res(const void *a, const void *b)
+{
+    const rk_period_result *x = a, *y = b;
+    int r = strcmp(x->report, y->report);
+    if (r) return r;
+    return strcmp(x->period ? x->period : "", y->period ? y->period : "");
+}
+
+void rk_period_results_sort(rk_period_result *v, size_t n)
+{
+    if (n) qsort(v, n, sizeof *v, cmp_res);
+}
+
+void rk_period_results_table(const rk_period_result *v, size_t n, FILE *f)
+{
+    if (!n) return;
+    rk_table t;
+    rk_table_init(&t, 6);
+    rk_table_header(&t, 0, "REPORT", false);
+    rk_table_header(&t, 1, "FORMAT", false);
+    rk_table_header(&t, 2, "PERIOD", false);
+    rk_table_header(&t, 3, "ROWS", true);
+    rk_table_header(&t, 4, "TIME", true);
+    rk_table_header(&t, 5, "RESULT", false);
+    for (size_t i = 0; i < n; i++) {
+        const rk_period_result *r = &v[i];
+        char rows[32] = "", tm[32] = "", result[1400];
+        if (r->status == RK_RES_INGESTED) {
+            rk_count(r->rows, rows, sizeof rows);
+            snprintf(tm, sizeof tm, "%.1fs", r->seconds);
+        }
+        if (r->message) snprintf(result, sizeof result, "%s: %s", rk_res_word(r->status), r->message);
+        else snprintf(result, sizeof result, "%s", rk_res_word(r->status));
+        const char *cells[6] = {r->report, r->format, r->period ? r->period : "-", rows, tm, result};
+        rk_table_row(&t, cells);
+    }
+    rk_table_print(&t, f, 2);
+    rk_table_free(&t);
+}
+
+void rk_period_results_json(rk_buf *b, const rk_period_result *v, size_t n)
+{
+    rk_buf_putc(b, '[');
+    for (size_t i = 0; i < n; i++) {
+        const rk_period_result *r = &v[i];
+        rk_buf_puts(b, i ? ",{\"report\":" : "{\"report\":");
+        rk_json_str(b, r->report);
+        rk_buf_puts(b, ",\"format\":");
+        rk_json_str(b, r->format);
+        rk_buf_puts(b, ",\"period\":");
+        if (r->period) rk_json_str(b, r->period);
+        else rk_buf_puts(b, "null");
+        rk_buf_puts(b, ",\"status\":");
+        rk_json_str(b, rk_res_word(r->status));
+        rk_buf_printf(b, ",\"rows\":%llu,\"message\":", (unsigned long long)r->rows);
+        if (r->message) rk_json_str(b, r->message);
+        else rk_buf_puts(b, "null");
+        rk_buf_putc(b, '}');
+    }
+    rk_buf_putc(b, ']');
+}

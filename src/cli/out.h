@@ -7,6 +7,7 @@
 
 #include "common/buf.h"
 #include "common/dec.h"
+#include "ingest/ingest.h"
 
 typedef enum { RK_FMT_TABLE = 0, RK_FMT_CSVOUT, RK_FMT_JSONOUT } rk_outfmt;
 int rk_outfmt_parse(const char *s, rk_outfmt *out); /* 0 ok, -1 unknown */
@@ -39,5 +40,28 @@ void rk_count(uint64_t n, char *out, size_t cap);
 void rk_when(int64_t ms, char *out, size_t cap);
 
 bool rk_isatty_out(void);
+
+/* Seconds on a monotonic clock. */
+double rk_mono(void);
+/* 1234567 -> "1.2 MB" */
+void rk_fmt_bytes(uint64_t b, char *out, size_t cap);
+
+/* A one-line progress bar on stderr (bytes, rows, deliveries, ETA), redrawn
+ * in place; nothing when tty is false. Pass rk_progress_cb as the ingest's
+ * progress callback with an rk_progress as its context. */
+typedef struct rk_progress {
+    bool tty;
+    double t0;         /* rk_mono() at the start, for the ETA */
+    const char *label; /* prefix such as the connection name; may be NULL */
+    size_t last_len;
+} rk_progress;
+void rk_progress_cb(void *ctx, const rk_ingest_progress *p, bool final);
+
+/* The outcome of each period of an ingest or a sync, for people and machines. */
+const char *rk_res_word(rk_res_status s); /* "ingested", "unchanged", "failed"… */
+void rk_period_results_sort(rk_period_result *v, size_t n); /* by report, then period */
+void rk_period_results_table(const rk_period_result *v, size_t n, FILE *f);
+/* A JSON array of {report, format, period, status, rows, message}. */
+void rk_period_results_json(rk_buf *b, const rk_period_result *v, size_t n);
 
 #endif

@@ -449,16 +449,6 @@ static rk_status plan_cur2(ctx *c, cur2_cand *cc)
 
 /* ---- Athena status ---- */
 
-typedef struct range_ctx {
-    rk_source *src;
-    const char *key;
-} range_ctx;
-
-static rk_status range_read(void *rctx, uint64_t off, void *buf, size_t len, rk_err *err)
-{
-    range_ctx *r = rctx;
-    return rk_source_read_range(r->src, r->key, off, buf, len, err);
-}
 
 /* cur-format §a.4: <report>/cost_and_usage_data_status/cost_and_usage_data_status.parquet
  * holds one row, `status`, READY or UPDATING. While AWS is rewriting the
@@ -471,11 +461,11 @@ static void athena_status(ctx *c, rk_plan *p)
     snprintf(key, sizeof key, "%.*scost_and_usage_data_status/cost_and_usage_data_status.parquet", (int)dl, p->report_path);
     int i = find_key(c, key);
     if (i < 0) return;
-    range_ctx rc = {c->src, key};
+    rk_source_key rc = {c->src, key};
     rk_err err = {0};
     rk_pq *f;
     char status[32] = "";
-    if (rk_pq_open(range_read, &rc, c->objs[i].size, &f, &err) == RK_OK) {
+    if (rk_pq_open(rk_source_key_read, &rc, c->objs[i].size, &f, &err) == RK_OK) {
         for (size_t k = 0; k < rk_pq_ncols(f); k++) {
             const rk_pq_col *col = rk_pq_column(f, k);
             if (strcmp(col->path, "status") != 0 || col->phys != RK_PQ_BYTE_ARRAY || rk_pq_nrowgroups(f) == 0) continue;
@@ -748,18 +738,54 @@ rk_status rk_discover(rk_source *src, const rk_object *objs, size_t n, rk_discov
     return RK_OK;
 }
 
-void rk_discovery_free(rk_discovery *d)
+static void plan_free(rk_plan *p)
 {
+    free(p->report_path);
+    free(p->report_name);
+    free(p->period);
+    free(p->delivery_id);
+    free(p->message);
+    rk_object_clear(&p->manifest_obj);
+    rk_objects_free(p->files, p->nfiles);
+}
+
+rk_status rk_discovery_keep_report(rk_discovery *d, const char *report, rk_err *err)
+{
+    size_t extra = 0;
+    for (size_t i = 0; i < d->nplans; i++) {
+        const rk_plan *p = &d->plans[i];
+        if (p->fmt != RK_FMT_CSV && strcmp(p->report_name, report) != 0) extra += p->nfiles + (p->manifest_obj.key != NULL);
+    }
+    if (!extra) return RK_OK;
+    rk_ignored *ig = realloc(d->ignored, (d->nignored + extra) * sizeof *ig);
+    if (!ig) return rk_err_set(err, RK_ENOMEM, "out of memory");
+    d->ignored = ig;
+    size_t kept = 0;
     for (size_t i = 0; i < d->nplans; i++) {
         rk_plan *p = &d->plans[i];
-        free(p->report_path);
-        free(p->report_name);
-        free(p->period);
-        free(p->delivery_id);
-        free(p->message);
-        rk_object_clear(&p->manifest_obj);
-        rk_objects_free(p->files, p->nfiles);
+        if (p->fmt == RK_FMT_CSV || strcmp(p->report_name, report) == 0) {
+            d->plans[kept++] = *p;
+            continue;
+        }
+        /* The keys move to the ignored list; the rest of the plan goes. */
+        for (size_t f = 0; f < p->nfiles; f++) {
+            d->ignored[d->nignored++] = (rk_ignored){p->files[f].key, "belongs to another report than the one asked for"};
+            p->files[f].key = NULL;
+        }
+        if (p->manifest_obj.key) {
+            d->ignored[d->nignored++] =
+                (rk_ignored){p->manifest_obj.key, "belongs to another report than the one asked for"};
+            p->manifest_obj.key = NULL;
+        }
+        plan_free(p);
     }
+    d->nplans = kept;
+    return RK_OK;
+}
+
+void rk_discovery_free(rk_discovery *d)
+{
+    for (size_t i = 0; i < d->nplans; i++) plan_free(&d->plans[i]);
     free(d->plans);
     for (size_t i = 0; i < d->nignored; i++) free(d->ignored[i].key);
     free(d->ignored);

@@ -69,6 +69,11 @@ typedef struct rk_discovery {
 rk_status rk_discover(rk_source *src, const rk_object *objs, size_t n, rk_discovery *out, rk_err *err);
 void rk_discovery_free(rk_discovery *d);
 
+/* Keeps only the deliveries of the report (or export) named `report`, and
+ * the CSV files no manifest governs (dropped in by hand, they belong to no
+ * report); the files of the others are listed as ignored. */
+rk_status rk_discovery_keep_report(rk_discovery *d, const char *report, rk_err *err);
+
 /* "YYYY-MM" from a time in ms. out needs 8 bytes. */
 void rk_period_of(int64_t ms, char *out);
 

@@ -203,7 +203,16 @@ static void add_result(shared *sh, const rk_plan *p, const char *period, rk_res_
         r->rows = rows;
         r->message = msg ? rk_strdup(msg) : NULL;
         r->seconds = secs;
+        r->code = st == RK_RES_FAILED ? RK_EBADDATA : RK_OK;
     }
+    pthread_mutex_unlock(&sh->mu);
+}
+
+/* The code of the result just added (a failure's class, for retries). */
+static void set_last_code(shared *sh, rk_status code)
+{
+    pthread_mutex_lock(&sh->mu);
+    if (sh->nres) sh->res[sh->nres - 1].code = code;
     pthread_mutex_unlock(&sh->mu);
 }
 
@@ -1530,6 +1539,7 @@ static void job_init_locked(job *j)
                          .manifest = p->manifest};
     if (rk_ws_report(sh->ws, sh->source_id, &ref, &j->report_id, &err) != RK_OK) {
         add_result(sh, p, p->period, RK_RES_FAILED, 0, err.msg, 0);
+        set_last_code(sh, err.code ? err.code : RK_EIO);
         j->skip = true;
         return;
     }
@@ -1698,6 +1708,7 @@ static void job_finish(job *j)
         }
         rk_ws_problem(sh->ws, sh->run_id, j->report_id, pb.len ? pb.p : NULL, "failed", err.msg, &e2);
         add_result(sh, p, pb.len ? pb.p : NULL, RK_RES_FAILED, 0, err.msg, now_s() - j->t0);
+        set_last_code(sh, st);
         for (size_t i = 0; i < ncur; i++) free(cur[i]);
         free(cur);
         rk_buf_free(&pb);
@@ -1853,6 +1864,7 @@ rk_status rk_ingest(rk_ws *ws, rk_source *src, const rk_ingest_opts *opts, rk_in
     size_t nobjs = 0;
     rk_status st = rk_source_list(src, &objs, &nobjs, err);
     if (st == RK_OK) st = rk_discover(src, objs, nobjs, &out->disc, err);
+    if (st == RK_OK && opts->report && *opts->report) st = rk_discovery_keep_report(&out->disc, opts->report, err);
     rk_objects_free(objs, nobjs);
     if (st != RK_OK) {
         rk_run_counts c = {0};

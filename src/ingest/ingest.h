@@ -35,6 +35,7 @@ typedef struct rk_period_result {
     uint64_t rows;
     char *message; /* error, or a note */
     double seconds;
+    rk_status code; /* why it FAILED: RK_EIO and RK_ECHANGED may pass on a retry */
 } rk_period_result;
 
 typedef struct rk_ingest_progress {
@@ -48,6 +49,7 @@ typedef struct rk_ingest_opts {
     int threads; /* 0: one per core */
     rk_inflate_impl inflate;
     const char *command; /* recorded in the run */
+    const char *report;  /* only this report's deliveries (and hand-dropped CSV); NULL or "": all */
     /* Called from a helper thread about 10 times a second, and once at the end. */
     void (*progress)(void *ctx, const rk_ingest_progress *p, bool final);
     void *progress_ctx;

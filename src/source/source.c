@@ -42,3 +42,9 @@ void rk_objects_free(rk_object *objs, size_t n)
     for (size_t i = 0; i < n; i++) rk_object_clear(&objs[i]);
     free(objs);
 }
+
+rk_status rk_source_key_read(void *ctx, uint64_t off, void *buf, size_t len, rk_err *err)
+{
+    rk_source_key *k = ctx;
+    return rk_source_read_range(k->src, k->key, off, buf, len, err);
+}

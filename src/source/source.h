@@ -71,6 +71,14 @@ static inline void rk_source_close(rk_source *s)
     if (s) s->ops->close(s);
 }
 
+/* One object of a source as a random-read callback (the Parquet decoder's
+ * rk_pq_read_fn): pass an rk_source_key as ctx. */
+typedef struct rk_source_key {
+    rk_source *src;
+    const char *key;
+} rk_source_key;
+rk_status rk_source_key_read(void *ctx, uint64_t off, void *buf, size_t len, rk_err *err);
+
 /* Reads a whole (small) object, refusing one larger than max. Caller frees *data. */
 rk_status rk_source_read_all(rk_source *s, const char *key, size_t max, char **data, size_t *len, rk_err *err);
 void rk_objects_free(rk_object *objs, size_t n);

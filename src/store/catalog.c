@@ -33,6 +33,12 @@ static const struct {
         "  updated_at INTEGER NOT NULL);"
         "CREATE TABLE IF NOT EXISTS recipients(connection TEXT NOT NULL, address TEXT NOT NULL,"
         "  position INTEGER NOT NULL, PRIMARY KEY(connection, address));"},
+    /* 3: AWS connections (`reckon connect`, `reckon sync`). */
+    {3, "CREATE TABLE IF NOT EXISTS connections(name TEXT PRIMARY KEY, bucket TEXT NOT NULL,"
+        "  prefix TEXT NOT NULL, report TEXT NOT NULL, role_arn TEXT, external_id TEXT NOT NULL,"
+        "  endpoint_url TEXT, profile TEXT, region TEXT, created_at INTEGER NOT NULL,"
+        "  updated_at INTEGER NOT NULL, last_sync_at INTEGER, last_sync_status TEXT, last_error TEXT,"
+        "  ready_notified_at INTEGER, pending INTEGER NOT NULL DEFAULT 0, failure_key TEXT);"},
 };
 #define MIGRATIONS (sizeof migrations / sizeof *migrations)
 

@@ -51,7 +51,7 @@ rk_status rk_ws_status_read(rk_ws *ws, rk_ws_status *out, rk_err *err)
         s->unsupported = (unsigned)sqlite3_column_int(q, 10);
     }
     sqlite3_finalize(q);
-    if (sqlite3_prepare_v2(db, "SELECT id, path, name, format, manifest FROM reports ORDER BY path, name", -1, &q, NULL) != SQLITE_OK)
+    if (sqlite3_prepare_v2(db, "SELECT id, path, name, format, manifest, source_id FROM reports ORDER BY path, name", -1, &q, NULL) != SQLITE_OK)
         goto dberr;
     cap = 0;
     while (sqlite3_step(q) == SQLITE_ROW) {
@@ -62,6 +62,7 @@ rk_status rk_ws_status_read(rk_ws *ws, rk_ws_status *out, rk_err *err)
         r->name = dup_col(q, 2);
         r->format = dup_col(q, 3);
         r->manifest = sqlite3_column_int(q, 4) != 0;
+        r->source_id = sqlite3_column_int64(q, 5);
         char d[2048];
         rk_report_display(r->path, r->name, d, sizeof d);
         r->display = rk_strdup(d);

@@ -27,6 +27,7 @@ typedef struct rk_period_issue {
 
 typedef struct rk_report_info {
     int64_t id;
+    int64_t source_id;
     char *display, *format, *path, *name;
     bool manifest;
 } rk_report_info;

@@ -138,18 +138,19 @@ out=$("$RECKON" --data "$W" notify ready --to bob@example.com --print 2>&1); rc=
 check_eq "$rc" 2 "notify ready on an empty workspace: exit 2"
 check_has "$out" "no processed billing period yet" "notify ready on an empty workspace: says so"
 
-# The schema migration: a version-1 catalog gains the settings table on open;
-# a newer catalog is refused.
+# The schema migrations: a version-1 catalog gains the settings and
+# connections tables on open; a newer catalog is refused.
 $PY - "$W/catalog.db" <<'PY'
 import sqlite3, sys
 db = sqlite3.connect(sys.argv[1])
-db.executescript("DROP TABLE settings; DROP TABLE recipients; UPDATE meta SET value='1' WHERE key='schema_version';")
+db.executescript("DROP TABLE settings; DROP TABLE recipients; DROP TABLE connections; UPDATE meta SET value='1' WHERE key='schema_version';")
 db.commit()
 PY
 c set smtp.url smtps://mail.example.com && check_eq "$(c get smtp.url)" smtps://mail.example.com "a version-1 catalog is upgraded on open"
-check_eq "$($PY -c 'import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute("select value from meta where key=\"schema_version\"").fetchone()[0])' "$W/catalog.db")" 2 "the catalog is at version 2"
+check_eq "$($PY -c 'import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute("select value from meta where key=\"schema_version\"").fetchone()[0])' "$W/catalog.db")" 3 "the catalog is at version 3"
+check_eq "$($PY -c 'import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute("select count(*) from connections").fetchone()[0])' "$W/catalog.db")" 0 "and has the connections table"
 $PY -c 'import sqlite3,sys; d=sqlite3.connect(sys.argv[1]); d.execute("update meta set value=\"99\" where key=\"schema_version\""); d.commit()' "$W/catalog.db"
 out=$(c list 2>&1); rc=$?
 check_eq "$rc" 3 "a newer catalog: exit 3"
-check_has "$out" "has catalog version 99; this reckon reads up to version 2" "a newer catalog: refused with both versions"
+check_has "$out" "has catalog version 99; this reckon reads up to version 3" "a newer catalog: refused with both versions"
 finish

@@ -1,14 +1,18 @@
 #!/usr/bin/env bash
 # Every verb explains itself; the workspace comes from --data, RECKON_DATA or ./reckon-data.
 . "$(dirname "$0")/lib.sh"
-for v in ingest status "report cost" report prefer version; do
+for v in ingest status "report cost" report prefer version sync connect "connect aws" "connect template" commitments; do
   out=$($RECKON $v --help); rc=$?
   check_eq "$rc" 0 "$v --help exits 0"
-  check_has "$out" "Usage: reckon $v" "$v --help shows usage"
+  case $v in connect) want="Usage: reckon connect template" ;; *) want="Usage: reckon $v" ;; esac
+  check_has "$out" "$want" "$v --help shows usage"
   out2=$($RECKON help $v 2>&1)
   [ "$v" = "report cost" ] || check_eq "$out2" "$out" "reckon help $v = $v --help"
 done
 out=$($RECKON --help); check_has "$out" "Usage: reckon [--data DIR] VERB" "top-level help"
+for v in ingest connect sync status report commitments prefer generate demo config notify version; do
+  grep -qE "^  $v( |$)" <<<"$out" && ok "top-level help lists $v" || bad "top-level help lacks $v"
+done
 out=$($RECKON 2>&1); rc=$?; check_eq "$rc" 2 "no verb: exit 2"
 out=$($RECKON frobnicate 2>&1); rc=$?; check_eq "$rc" 2 "unknown verb: exit 2"
 check_has "$out" 'unknown verb "frobnicate"' "unknown verb named"

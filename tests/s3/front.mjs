@@ -14,9 +14,9 @@
 //     and encoding-type=url in ListObjectsV2 (keys URL-encoded, space as +).
 // Test hooks, unsigned, under /__front/: faults (500, 503 SlowDown, a
 // connection dropped mid-object (and the object rewritten meanwhile), a
-// stall, a delay), tampering with the next
-// request before it is verified, the lifetime of the credentials STS issues,
-// and the request log.
+// stall, a delay), tampering with the next request before it is verified,
+// a role's ExternalId (/__front/role), the lifetime of the credentials STS
+// issues, and the request log.
 //
 // Usage: node --openssl-legacy-provider front.mjs CONFIG.json PORTFILE
 // (s3rver's paged listings need the legacy provider). CONFIG:
@@ -391,6 +391,13 @@ function control(req, res, path, body) {
   if (path === '/__front/faults') faults = JSON.parse(body.toString() || '[]');
   else if (path === '/__front/tamper') tamper = JSON.parse(body.toString() || '[]');
   else if (path === '/__front/sts') lifetime = JSON.parse(body.toString()).lifetime;
+  else if (path === '/__front/role') {
+    // {"name": "reckon-read", "externalId": "new"}: the account owner edits
+    // the role's trust policy.
+    const r = JSON.parse(body.toString());
+    const role = roles.get(`arn:aws:iam::${account}:role/${r.name}`);
+    if (role) role.externalId = r.externalId;
+  }
   else if (path === '/__front/reset') {
     faults = [];
     tamper = [];

@@ -16,8 +16,8 @@ front_start() {
   local lifetime=${1:-3600}
   mkdir -p "$T/s3rver" "$T/home/.aws"
   cat >"$T/front.json" <<JSON
-{"dir": "$T/s3rver", "buckets": ["demo", "other", "eu"], "account": "$ACCOUNT",
- "bucketRegions": {"eu": "eu-west-1"},
+{"dir": "$T/s3rver", "buckets": ["demo", "other", "eu", "reckon-eu"], "account": "$ACCOUNT",
+ "bucketRegions": {"eu": "eu-west-1", "reckon-eu": "eu-west-1"},
  "users": [{"akid": "$AKID", "secret": "$SECRET", "name": "ci"},
            {"akid": "AKIDSTRANGER00000001", "secret": "stranger-secret", "name": "stranger"}],
  "roles": [{"name": "reckon-read", "externalId": "$EXTERNAL_ID", "trust": ["ci"]},
