@@ -433,6 +433,7 @@ rk_status rk_query_run(rk_ws *ws, const rk_query *q, rk_qresult *out, rk_err *er
      * catalog and opening the file: read the catalog again then. */
     for (int attempt = 0;; attempt++) {
         RK_TRY(rk_ws_select(ws, &sel, err));
+        if (q->source_id) rk_selection_keep_source(&sel, q->source_id);
         segs = calloc(sel.nactive ? sel.nactive : 1, sizeof *segs);
         if (!segs) {
             rk_selection_free(&sel);

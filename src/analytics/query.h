@@ -72,6 +72,7 @@ typedef struct rk_query {
     size_t nsums;
     rk_seg_table table; /* RK_SEG_ROWS (zero, the default) or RK_SEG_ROLLUP */
     int threads;        /* 0: one per core */
+    int64_t source_id;  /* 0: every source; else only what that source's deliveries answer for */
 } rk_query;
 
 typedef struct rk_qrow {

@@ -1,5 +1,6 @@
 /* aws.c — the session: credentials chain, signing each attempt, and the
  * retry rules of internal.h. */
+#include <netdb.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,6 +38,33 @@ static long env_num(const char *name, long def, long min, long max)
     long n = strtol(v, &end, 10);
     if (*end || n < min || n > max) return def;
     return n;
+}
+
+/* A custom endpoint whose host name does not exist is a typo: say so now,
+ * rather than after a whole retry budget. A temporary DNS failure (EAI_AGAIN)
+ * is left to the retries. */
+static rk_status check_endpoint_host(const char *url, const char *what, rk_err *err)
+{
+    const char *h = strstr(url, "://");
+    h = h ? h + 3 : url;
+    char host[256];
+    size_t n;
+    if (*h == '[') { /* [IPv6]:port */
+        h++;
+        n = strcspn(h, "]");
+    } else {
+        n = strcspn(h, ":/");
+    }
+    if (n == 0 || n >= sizeof host) return RK_OK;
+    memcpy(host, h, n);
+    host[n] = 0;
+    struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM}, *res = NULL;
+    int rc = getaddrinfo(host, NULL, &hints, &res);
+    if (res) freeaddrinfo(res);
+    if (rc == EAI_NONAME || rc == EAI_FAIL)
+        return rk_err_set(err, RK_EUSAGE, "the host %s of the %s endpoint %s does not exist (%s); check its spelling",
+                          host, what, url, gai_strerror(rc));
+    return RK_OK;
 }
 
 rk_status rk_aws_open(const rk_aws_opts *o, rk_aws **out, rk_err *err)
@@ -98,6 +126,8 @@ rk_aws_stats rk_aws_get_stats(rk_aws *a)
 
 rk_status rk_aws_check_credentials(rk_aws *a, rk_err *err)
 {
+    if (a->cfg.s3_endpoint) RK_TRY(check_endpoint_host(a->cfg.s3_endpoint, "S3", err));
+    if (a->cfg.sts_endpoint && a->cfg.nroles) RK_TRY(check_endpoint_host(a->cfg.sts_endpoint, "STS", err));
     rk_aws_creds c;
     RK_TRY(rk_aws_cache_get(rk_aws_top(a), &c, err));
     rk_aws_creds_clear(&c);

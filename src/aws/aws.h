@@ -139,7 +139,8 @@ const rk_aws_config *rk_aws_cfg(const rk_aws *a);
 rk_aws_stats rk_aws_get_stats(rk_aws *a);
 
 /* Gets credentials now (assuming roles): a clear error early, before any
- * S3 request. */
+ * S3 request. A custom endpoint whose host does not exist (a typo) is
+ * reported here too, rather than after the whole retry budget. */
 rk_status rk_aws_check_credentials(rk_aws *a, rk_err *err);
 
 /* STS GetCallerIdentity with the session's credentials (who reckon runs as:

@@ -14,6 +14,7 @@
 #include "format/csv.h"
 #include "notify/config.h"
 #include "notify/mail.h"
+#include "store/connections.h"
 #include "store/select.h"
 #include "store/settings.h"
 
@@ -296,12 +297,14 @@ typedef struct period_sum {
     uint64_t rows;
 } period_sum;
 
-static rk_status run(rk_ws *ws, rk_gran gran, const char *group, const rk_metric *m, size_t nm, rk_qresult *r,
-                     rk_err *err)
+/* sid: 0 for the whole workspace, else one source (a connection's bucket). */
+static rk_status run(rk_ws *ws, int64_t sid, rk_gran gran, const char *group, const rk_metric *m, size_t nm,
+                     rk_qresult *r, rk_err *err)
 {
     rk_query q;
     memset(&q, 0, sizeof q);
     q.gran = gran;
+    q.source_id = sid;
     rk_dim g;
     if (group) {
         RK_TRY(rk_dim_parse(group, &g, err));
@@ -315,11 +318,11 @@ static rk_status run(rk_ws *ws, rk_gran gran, const char *group, const rk_metric
 }
 
 /* Distinct non-empty values of a column in the current deliveries. */
-static rk_status count_distinct(rk_ws *ws, const char *dim, size_t *n, rk_err *err)
+static rk_status count_distinct(rk_ws *ws, int64_t sid, const char *dim, size_t *n, rk_err *err)
 {
     rk_metric m = RK_M_UNBLENDED;
     rk_qresult r;
-    RK_TRY(run(ws, RK_GRAN_TOTAL, dim, &m, 1, &r, err));
+    RK_TRY(run(ws, sid, RK_GRAN_TOTAL, dim, &m, 1, &r, err));
     *n = 0;
     for (size_t i = 0; i < r.n; i++)
         if (r.rows[i].keys[0] && *r.rows[i].keys[0]) (*n)++;
@@ -339,13 +342,14 @@ static int svc_cmp(const void *a, const void *b)
     return strcmp(x->name, y->name);
 }
 
-static rk_status periods_of(rk_ws *ws, period_sum **out, size_t *n, rk_err *err)
+static rk_status periods_of(rk_ws *ws, int64_t sid, period_sum **out, size_t *n, rk_err *err)
 {
     rk_selection sel;
     *out = NULL;
     *n = 0;
     size_t cap = 0;
     RK_TRY(rk_ws_select(ws, &sel, err));
+    if (sid) rk_selection_keep_source(&sel, sid);
     rk_status st = RK_OK;
     for (size_t i = 0; i < sel.nchoices; i++) {
         rk_choice *ch = &sel.choices[i];
@@ -403,7 +407,10 @@ rk_status rk_notify_compose_ready(rk_ws *ws, const char *connection, rk_notify_m
     rk_buf_init(&text, MSG_MAX);
     rk_buf_init(&html, MSG_MAX);
     rk_status st;
-    if ((st = periods_of(ws, &periods, &np, err)) != RK_OK) goto out;
+    /* A connection's email is about its own bucket's data. */
+    int64_t sid = 0;
+    if (connection && (st = rk_ws_connection_source(ws, connection, &sid, err)) != RK_OK) goto out;
+    if ((st = periods_of(ws, sid, &periods, &np, err)) != RK_OK) goto out;
     if (np == 0) {
         st = rk_err_set(err, RK_ENOTFOUND,
                         "workspace %s has no processed billing period yet, so there is nothing to announce; ingest or "
@@ -413,12 +420,12 @@ rk_status rk_notify_compose_ready(rk_ws *ws, const char *connection, rk_notify_m
     }
     qsort(periods, np, sizeof *periods, period_cmp);
     rk_metric mu[2] = {RK_M_UNBLENDED, RK_M_AMORTIZED}, ma[2] = {RK_M_AMORTIZED, RK_M_UNBLENDED};
-    if ((st = run(ws, RK_GRAN_MONTHLY, NULL, mu, 2, &months, err)) != RK_OK) goto out;
+    if ((st = run(ws, sid, RK_GRAN_MONTHLY, NULL, mu, 2, &months, err)) != RK_OK) goto out;
     have_months = true;
-    if ((st = run(ws, RK_GRAN_TOTAL, "service", ma, 2, &services, err)) != RK_OK) goto out;
+    if ((st = run(ws, sid, RK_GRAN_TOTAL, "service", ma, 2, &services, err)) != RK_OK) goto out;
     have_services = true;
-    if ((st = count_distinct(ws, "column:reservation_reservation_a_r_n", &ris, err)) != RK_OK) goto out;
-    if ((st = count_distinct(ws, "column:savings_plan_savings_plan_a_r_n", &sps, err)) != RK_OK) goto out;
+    if ((st = count_distinct(ws, sid, "column:reservation_reservation_a_r_n", &ris, err)) != RK_OK) goto out;
+    if ((st = count_distinct(ws, sid, "column:savings_plan_savings_plan_a_r_n", &sps, err)) != RK_OK) goto out;
     if ((st = rk_ws_setting_get(ws, "notify.dashboard-url", &dash, err)) != RK_OK) goto out;
 
     st = RK_ENOMEM;

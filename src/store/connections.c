@@ -287,6 +287,34 @@ rk_status rk_ws_connection_ready_sent(rk_ws *ws, const char *name, rk_err *err)
                       NULL, NULL, err);
 }
 
+rk_status rk_ws_connection_source(rk_ws *ws, const char *name, int64_t *source_id, rk_err *err)
+{
+    *source_id = 0;
+    rk_connection c;
+    rk_err e = {0};
+    rk_status st = rk_ws_connection_get(ws, name, &c, &e);
+    if (st == RK_ENOTFOUND) return RK_OK;
+    if (st != RK_OK) {
+        *err = e;
+        return st;
+    }
+    char *uri = rk_connection_uri(&c);
+    rk_connection_free(&c);
+    if (!uri) return rk_err_set(err, RK_ENOMEM, "out of memory");
+    sqlite3_stmt *q;
+    rk_ws_lock(ws);
+    if (sqlite3_prepare_v2(rk_ws_db(ws), "SELECT id FROM sources WHERE uri = ?1", -1, &q, NULL) != SQLITE_OK) {
+        st = dberr(ws, err, "reading sources");
+    } else {
+        sqlite3_bind_text(q, 1, uri, -1, SQLITE_TRANSIENT);
+        if (sqlite3_step(q) == SQLITE_ROW) *source_id = sqlite3_column_int64(q, 0);
+        sqlite3_finalize(q);
+    }
+    rk_ws_unlock(ws);
+    free(uri);
+    return st;
+}
+
 /* Runs one statement with ?1 = text a (and ?2 = text b when not NULL). */
 static int run1(sqlite3 *db, const char *sql, const char *a, const char *b)
 {

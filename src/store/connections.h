@@ -73,6 +73,10 @@ rk_status rk_ws_connection_ready_sent(rk_ws *ws, const char *name, rk_err *err);
 /* Remembers which failure was emailed (key NULL: none, after a success). */
 rk_status rk_ws_connection_failure_told(rk_ws *ws, const char *name, const char *key, rk_err *err);
 
+/* The id of the source s3://BUCKET/PREFIX a connection reads (sources
+ * table); 0 when the connection does not exist or read nothing yet. */
+rk_status rk_ws_connection_source(rk_ws *ws, const char *name, int64_t *source_id, rk_err *err);
+
 /* Removes the connection and its recipients. With purge, also every
  * delivery of its source s3://BUCKET/PREFIX (reports, periods, preferences,
  * the runs and problems recorded for it):

@@ -80,7 +80,7 @@ rk_status rk_ws_select(rk_ws *ws, rk_selection *out, rk_err *err)
     const char *sql =
         "SELECT dp.payer, d.period, d.id, r.id, r.path, r.name, r.format, r.manifest, d.granularity,"
         " d.resource_ids, d.delivered_at, d.ingested_at, d.delivery_id, d.segment, dp.rows, dp.unblended,"
-        " dp.amortized, d.currency,"
+        " dp.amortized, d.currency, r.source_id,"
         " (SELECT MAX(CASE WHEN p.payer = dp.payer AND p.period = d.period THEN 4"
         "                  WHEN p.payer = dp.payer AND p.period = '*' THEN 3"
         "                  WHEN p.payer = '*' AND p.period = d.period THEN 2 ELSE 1 END)"
@@ -137,7 +137,8 @@ rk_status rk_ws_select(rk_ws *ws, rk_selection *out, rk_err *err)
         c->unblended = col_dup(q, 15);
         c->amortized = col_dup(q, 16);
         c->currency = col_dup(q, 17);
-        c->pin = sqlite3_column_type(q, 18) == SQLITE_NULL ? 0 : sqlite3_column_int(q, 18);
+        c->source_id = sqlite3_column_int64(q, 18);
+        c->pin = sqlite3_column_type(q, 19) == SQLITE_NULL ? 0 : sqlite3_column_int(q, 19);
     }
     if (st == RK_OK && rc != SQLITE_DONE) st = rk_err_set(err, RK_EIO, "catalog: %s", sqlite3_errmsg(db));
     sqlite3_finalize(q);
@@ -169,6 +170,7 @@ rk_status rk_ws_select(rk_ws *ws, rk_selection *out, rk_err *err)
             a = &out->active[out->nactive++];
             memset(a, 0, sizeof *a);
             a->delivery = ch->c[0].delivery;
+            a->source_id = ch->c[0].source_id;
             a->segment = rk_strdup(ch->c[0].segment);
             a->period = rk_strdup(ch->period);
         }
@@ -192,24 +194,46 @@ rk_status rk_ws_select(rk_ws *ws, rk_selection *out, rk_err *err)
     return RK_OK;
 }
 
+static void choice_free(rk_choice *ch)
+{
+    for (size_t j = 0; j < ch->nc; j++) free_cand(&ch->c[j]);
+    free(ch->c);
+    free(ch->payer);
+    free(ch->period);
+    free(ch->reason);
+}
+
+static void active_free(rk_active *a)
+{
+    free(a->segment);
+    free(a->period);
+    for (size_t j = 0; j < a->npayers; j++) free(a->payers[j]);
+    free(a->payers);
+}
+
+void rk_selection_keep_source(rk_selection *s, int64_t source_id)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < s->nchoices; i++) {
+        if (s->choices[i].nc && s->choices[i].c[0].source_id == source_id) s->choices[n++] = s->choices[i];
+        else choice_free(&s->choices[i]);
+    }
+    s->nchoices = n;
+    n = 0;
+    for (size_t k = 0; k < s->nactive; k++) {
+        if (s->active[k].source_id == source_id) s->active[n++] = s->active[k];
+        else active_free(&s->active[k]);
+    }
+    s->nactive = n;
+}
+
 void rk_selection_free(rk_selection *s)
 {
     for (size_t i = 0; i < s->nchoices; i++) {
-        rk_choice *ch = &s->choices[i];
-        for (size_t j = 0; j < ch->nc; j++) free_cand(&ch->c[j]);
-        free(ch->c);
-        free(ch->payer);
-        free(ch->period);
-        free(ch->reason);
+        choice_free(&s->choices[i]);
     }
     free(s->choices);
-    for (size_t k = 0; k < s->nactive; k++) {
-        rk_active *a = &s->active[k];
-        free(a->segment);
-        free(a->period);
-        for (size_t j = 0; j < a->npayers; j++) free(a->payers[j]);
-        free(a->payers);
-    }
+    for (size_t k = 0; k < s->nactive; k++) active_free(&s->active[k]);
     free(s->active);
     memset(s, 0, sizeof *s);
 }

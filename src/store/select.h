@@ -25,6 +25,7 @@
 typedef struct rk_cand {
     int64_t delivery;
     int64_t report_id;
+    int64_t source_id; /* the folder or bucket it came from */
     char *report;  /* display: path/name */
     char *format;
     bool manifest;
@@ -49,6 +50,7 @@ typedef struct rk_choice {
 
 typedef struct rk_active {
     int64_t delivery;
+    int64_t source_id;
     char *segment;
     char *period;
     bool all_payers;
@@ -65,6 +67,9 @@ typedef struct rk_selection {
 
 rk_status rk_ws_select(rk_ws *ws, rk_selection *out, rk_err *err);
 void rk_selection_free(rk_selection *s);
+/* Keeps the choices won by, and the deliveries of, one source (a folder or a
+ * connection's bucket): what that source contributes to the reports. */
+void rk_selection_keep_source(rk_selection *s, int64_t source_id);
 
 /* Pins report_id for (payer, period); NULL means every payer / period. */
 rk_status rk_ws_prefer(rk_ws *ws, int64_t report_id, const char *payer, const char *period, rk_err *err);

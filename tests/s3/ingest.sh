@@ -177,6 +177,15 @@ t0=$(date +%s%N)
 ms=$((($(date +%s%N) - t0) / 1000000))
 echo "# streamed 32 MiB in $ms ms ($((32 * 1000 / (ms > 0 ? ms : 1))) MiB/s, ASan build, through the Node front)"
 
+# a misspelled endpoint fails at once, naming the host, not after the retry budget
+t0=$(date +%s%N)
+out=$(rkx --data "$T/typo" ingest s3://demo/csv --endpoint-url "http://no-such-host.invalid:$PORT")
+rc=$?
+ms=$((($(date +%s%N) - t0) / 1000000))
+check_eq "$rc" 2 "a misspelled endpoint is a usage error"
+check_has "$out" "the host no-such-host.invalid of the S3 endpoint" "which names the host"
+[ "$ms" -lt 5000 ] && ok "and fails at once ($ms ms)" || bad "a misspelled endpoint took $ms ms to fail"
+
 "$RECKON" ingest --help >"$T/help"
 check_has "$(cat "$T/help")" "--external-id ID" "ingest --help lists the S3 options"
 for s in "$SECRET" "stranger-secret" "wrong/secret+key"; do

@@ -289,17 +289,28 @@ rk generate "$T/o" --scale 0.02 --months 1 --end 2025-02 --format legacy-csv --r
   bad "generate other-rep"
 out=$(aws_ s3 cp --recursive --only-show-errors "$T/o" s3://demo/ 2>&1) || bad "upload other-rep: $out"
 W2="$T/ws2"
+# W2 also holds a folder ingested by hand: the connection's email is about its own data only.
+cur_csv "$T/other/x.csv" 999988887777 2023-05 5.00
+rk --data "$W2" ingest "$T/other" >/dev/null || bad "ingest the other folder"
+for kv in "smtp.url $SMTP_URL" "smtp.user reckon@example.com" "smtp.cafile $SMTP_CA"; do
+  rk --data "$W2" config set $kv >/dev/null || bad "config $kv"
+done
 out=$(rkx --data "$W2" connect aws --name only --bucket demo --prefix cur --report acme-hourly --role-arn "$ROLE_ARN" \
-  --external-id "$EXTERNAL_ID" --endpoint-url "$EP" </dev/null)
+  --external-id "$EXTERNAL_ID" --endpoint-url "$EP" --email solo@example.com </dev/null)
 check_eq "$?" 0 "connect aws --report acme-hourly on a prefix with two reports"
 out=$(rkx --data "$W2" sync only --format json)
 check_eq "$?" 0 "its sync exits 0"
 check_eq "$(jq_ 'o.periods.map(p=>p.period+"="+p.status).sort().join(" ")')" \
   "2024-12=ingested 2025-01=ingested 2025-02=ingested" "it loads the report's periods and the hand-dropped CSV"
 check_eq "$(jq_ 'o.periods.filter(p=>/other-rep/.test(p.report)).length')" 0 "and nothing of the other report"
-check_eq "$(rk --data "$W2" report cost --granularity monthly --group-by service --format csv)" \
+check_eq "$(rk --data "$W2" report cost --from 2024-12-01 --granularity monthly --group-by service --format csv)" \
   "$(rk --data "$W" report cost --granularity monthly --group-by service --format csv)" \
   "its data equals the connection's that synced before the other report arrived"
+check_eq "$(mails)" 7 "its first sync sends its ready email"
+check_has "$(mail_part 7 subject)" "only" "to the connection's recipient, naming it"
+text=$(mail_part 7 text)
+check_has "$text" "2024-12" "the email lists the connection's periods"
+check_lacks "$text" "2023-05" "and not the period of the folder ingested by hand"
 
 # --- usage ---
 out=$(rkx --data "$W" sync nosuch)
