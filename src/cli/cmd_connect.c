@@ -148,6 +148,7 @@ static int parse_format(int argc, char **argv, const char *usage, bool csv_ok, r
 
 static const char *sync_state(const rk_connection *c)
 {
+    if (c->pending) return "waiting for its role";
     return c->last_sync_status ? c->last_sync_status : "never synced";
 }
 
@@ -230,7 +231,8 @@ static int cmd_list(rk_cli *cli, int argc, char **argv)
             char when[32] = "never";
             if (c->last_sync_at) rk_when(c->last_sync_at, when, sizeof when);
             const char *cells[6] = {c->name, uri, c->report && *c->report ? c->report : "(any)",
-                                    c->role_arn ? c->role_arn : "(none yet)", when, sync_state(c)};
+                                    c->role_arn ? c->role_arn : c->pending ? "(none yet)" : "(host credentials)", when,
+                                    sync_state(c)};
             rk_table_row(&t, cells);
             free(uri);
         }
@@ -316,8 +318,10 @@ static int cmd_show(rk_cli *cli, int argc, char **argv)
         printf("  prefix        %s\n", *c.prefix ? c.prefix : "(the bucket's root)");
         printf("  report        %s\n", c.report && *c.report ? c.report : "(every report under the prefix)");
         if (c.role_arn) printf("  role          %s\n", c.role_arn);
-        else printf("  role          (none: the host's own credentials; after creating the stack, run\n"
-                    "                `reckon connect aws --name %s --role-arn ARN`)\n", c.name);
+        else if (c.pending)
+            printf("  role          (none yet: `sync` skips it until, after creating the stack, you run\n"
+                   "                `reckon connect aws --name %s --role-arn ARN`)\n", c.name);
+        else printf("  role          (none: the host's own credentials read the bucket)\n");
         printf("  external id   %s\n", c.external_id ? c.external_id : "(none)");
         printf("  endpoint      %s\n", c.endpoint_url ? c.endpoint_url : "AWS");
         printf("  profile       %s\n", c.profile ? c.profile : "(the default credential chain)");

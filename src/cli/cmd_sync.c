@@ -248,6 +248,8 @@ static int round_once(rk_cli *cli, const sync_args *a, bool first, bool *again)
         rk_sync_result_free(&r);
         if (stop_requested) break;
     }
+    if (shown == 0 && n && a->fmt != RK_FMT_JSONOUT && rc == RK_EXIT_OK)
+        printf("Nothing synced: every connection is waiting for its role (see `reckon connect list`).\n");
     rk_buf_puts(&jb, "]}\n");
     if (a->fmt == RK_FMT_JSONOUT && rc != RK_EXIT_FATAL) fputs(jb.p, stdout);
     fflush(stdout);

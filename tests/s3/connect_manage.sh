@@ -50,7 +50,7 @@ check_eq "$(segs)" 4 "four deliveries, four segment files"
 # --- list ---
 l=$(rk --data "$W" connect list --format json)
 check_eq "$(jsq 'j.connections.map(c=>[c.name,c.source,c.report,String(c.role_arn),c.status].join("|")).join(" ")' <<<"$l")" \
-  "x|s3://demo/cur-x||null|never synced y|s3://demo/cur-y|cur-y|null|never synced z|s3://other/cur||null|never synced" \
+  "x|s3://demo/cur-x||null|waiting for its role y|s3://demo/cur-y|cur-y|null|waiting for its role z|s3://other/cur||null|waiting for its role" \
   "list --format json: name, source, report, role, status of each"
 l=$(rk --data "$W" connect list)
 check_has "$l" "NAME" "list as a table has a header"
