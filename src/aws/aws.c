@@ -23,6 +23,8 @@ static rk_status fetch_static(void *ctx, rk_aws_creds *out, rk_err *err)
     return RK_OK;
 }
 
+static rk_status fetch_md(void *ctx, rk_aws_creds *out, rk_err *err) { return rk_aws_md_fetch(ctx, out, err); }
+
 static rk_status fetch_role(void *ctx, rk_aws_creds *out, rk_err *err)
 {
     struct role_ctx *rc = ctx;
@@ -86,7 +88,14 @@ rk_status rk_aws_open(const rk_aws_opts *o, rk_aws **out, rk_err *err)
     a->roles = calloc(a->cfg.nroles ? a->cfg.nroles : 1, sizeof *a->roles);
     if (!a->caches || !a->roles) st = rk_err_set(err, RK_ENOMEM, "out of memory");
     if (st == RK_OK) st = rk_http_new(&ho, &a->http, err);
-    if (st == RK_OK) st = rk_aws_cache_new(fetch_static, &a->cfg.base, 0, NULL, NULL, &a->caches[0], err);
+    if (st == RK_OK && a->cfg.source == RK_AWS_SRC_KEYS)
+        st = rk_aws_cache_new(fetch_static, &a->cfg.base, 0, NULL, NULL, &a->caches[0], err);
+    if (st == RK_OK && a->cfg.source != RK_AWS_SRC_KEYS) {
+        rk_http_opts mo = {.connect_timeout_s = a->cfg.md.timeout_s, .stall_s = a->cfg.md.timeout_s,
+                           .ca_bundle = a->cfg.ca_bundle};
+        st = rk_http_new(&mo, &a->md_http, err);
+        if (st == RK_OK) st = rk_aws_cache_new(fetch_md, a, a->refresh_ms, NULL, NULL, &a->caches[0], err);
+    }
     for (size_t i = 0; st == RK_OK && i < a->cfg.nroles; i++) {
         a->roles[i] = (struct role_ctx){a, a->caches[i], &a->cfg.roles[i]};
         st = rk_aws_cache_new(fetch_role, &a->roles[i], a->refresh_ms, NULL, NULL, &a->caches[i + 1], err);
@@ -106,6 +115,7 @@ void rk_aws_close(rk_aws *a)
     free(a->caches);
     free(a->roles);
     rk_http_free(a->http);
+    rk_http_free(a->md_http);
     rk_aws_config_free(&a->cfg);
     free(a);
 }

@@ -11,7 +11,27 @@
  *                duration_seconds; chains of roles too), else its
  *                aws_access_key_id / aws_secret_access_key / aws_session_token
  *                in AWS_SHARED_CREDENTIALS_FILE (~/.aws/credentials), then in
- *                AWS_CONFIG_FILE (~/.aws/config, "[profile NAME]").
+ *                AWS_CONFIG_FILE (~/.aws/config, "[profile NAME]"); else
+ *                (nothing in the environment, the profile missing or without
+ *                keys) the container endpoint: AWS_CONTAINER_CREDENTIALS_-
+ *                RELATIVE_URI (http://169.254.170.2$URI, ECS task roles) or
+ *                _FULL_URI (EKS Pod Identity; only loopback, 169.254.170.2,
+ *                169.254.170.23 and fd00:ec2::23), with the Authorization
+ *                header from the file AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE
+ *                (read at each fetch) or AWS_CONTAINER_AUTHORIZATION_TOKEN;
+ *                else the EC2 instance role from the instance metadata
+ *                service (IMDSv2: a session token from PUT /latest/api/token,
+ *                then GET .../iam/security-credentials/ROLE; IMDSv1 only if
+ *                the token call is refused and AWS_EC2_METADATA_V1_DISABLED
+ *                is not set) at AWS_EC2_METADATA_SERVICE_ENDPOINT or the
+ *                profile's ec2_metadata_service_endpoint (default
+ *                http://169.254.169.254, http://[fd00:ec2::254] with endpoint
+ *                mode IPv6), unless AWS_EC2_METADATA_DISABLED=true; it waits
+ *                AWS_METADATA_SERVICE_TIMEOUT s (default 1) per connection
+ *                and silence, AWS_METADATA_SERVICE_NUM_ATTEMPTS times
+ *                (default 1), so off EC2 it fails within seconds with "no AWS
+ *                credentials found". A profile's role can also start from
+ *                credential_source = EcsContainer or Ec2InstanceMetadata.
  *                Then --role-arn (with --external-id) is assumed on top.
  *   region       --region, AWS_REGION, AWS_DEFAULT_REGION, the profile's
  *                region, else us-east-1.
@@ -24,7 +44,8 @@
  *                endpoint_url, else https://sts.REGION.amazonaws.com.
  *   TLS          AWS_CA_BUNDLE or the profile's ca_bundle, else the system's.
  *
- * Temporary credentials (from AssumeRole) are renewed before they expire,
+ * Temporary credentials (from AssumeRole, the container endpoint, the
+ * instance metadata service) are renewed before they expire,
  * by one thread while the others go on with the still-valid ones, so a
  * long sync never signs with expired credentials.
  *
@@ -35,7 +56,8 @@
  * RECKON_AWS_REFRESH_SECONDS (renew credentials this long before they
  * expire, default 300).
  *
- * Secrets (secret keys, session tokens) never appear in an error message.
+ * Secrets (secret keys, session tokens, the container authorization token,
+ * the IMDS session token) never appear in an error message.
  */
 #ifndef RK_AWS_H
 #define RK_AWS_H
@@ -78,13 +100,33 @@ typedef struct rk_aws_role {
     char *from; /* "profile dev", "--role-arn" */
 } rk_aws_role;
 
+/* Where the chain's first credentials come from. */
+typedef enum rk_aws_source {
+    RK_AWS_SRC_KEYS = 0,  /* `base`: keys from the environment or a profile */
+    RK_AWS_SRC_CONTAINER, /* the container endpoint (ECS task role, EKS Pod Identity) */
+    RK_AWS_SRC_IMDS       /* the EC2 instance role, from the instance metadata service */
+} rk_aws_source;
+
+typedef struct rk_aws_metadata {
+    char *url;             /* container: the URL to GET; IMDS: the endpoint, scheme://host[:port] */
+    char *auth_token;      /* container: AWS_CONTAINER_AUTHORIZATION_TOKEN (a secret), or NULL */
+    char *auth_token_file; /* container: AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE, or NULL */
+    char *searched;        /* what the chain looked at before (for "no AWS credentials found") */
+    bool v1_disabled;      /* IMDS: no IMDSv1 when the token call is refused */
+    bool last_resort;      /* the chain found nothing else: a failure means "no AWS credentials found" */
+    int timeout_s;         /* per connection, and per silence of the peer */
+    int attempts;          /* per request */
+} rk_aws_metadata;
+
 typedef struct rk_aws_config {
     char *region;
     char *s3_endpoint;  /* NULL: AWS */
     char *sts_endpoint; /* NULL: AWS */
     int addressing;     /* 0 auto, 1 path, 2 virtual */
     char *ca_bundle;
-    rk_aws_creds base;  /* long-term or session credentials the chain starts from */
+    rk_aws_source source;
+    rk_aws_creds base;  /* RK_AWS_SRC_KEYS: the long-term or session credentials the chain starts from */
+    rk_aws_metadata md; /* RK_AWS_SRC_CONTAINER / IMDS: where to fetch them (at each renewal) */
     char *base_from;    /* where they came from, for messages */
     rk_aws_role *roles; /* assumed in order, each with the previous credentials */
     size_t nroles;
@@ -93,7 +135,8 @@ typedef struct rk_aws_config {
 typedef const char *(*rk_getenv_fn)(void *ctx, const char *name);
 
 /* Resolves options, environment (through getenv_fn) and the shared files.
- * getenv_fn NULL means the process environment. */
+ * getenv_fn NULL means the process environment. No network: container and
+ * instance credentials are fetched later, by the session. */
 rk_status rk_aws_config_resolve(const rk_aws_opts *o, rk_getenv_fn getenv_fn, void *env_ctx, rk_aws_config *out,
                                 rk_err *err);
 void rk_aws_config_free(rk_aws_config *c);

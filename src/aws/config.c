@@ -1,6 +1,9 @@
 /* config.c — resolving options, environment and ~/.aws files the way the
- * AWS CLI does (see aws.h for the order). Pure: reads files, no network. */
+ * AWS CLI does (see aws.h for the order). Pure: reads files, no network
+ * (container and instance credentials are fetched by aws/metadata.c). */
+#include <arpa/inet.h>
 #include <ctype.h>
+#include <curl/curl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +19,7 @@
 
 typedef struct resolver {
     const rk_aws_opts *o;
+    const char *profile; /* the session's profile (its IMDS settings count) */
     rk_getenv_fn env;
     void *env_ctx;
     rk_ini cred, conf;
@@ -64,6 +68,7 @@ static bool profile_exists(resolver *r, const char *profile)
 }
 
 static rk_status nomem(resolver *r) { return rk_err_set(r->err, RK_ENOMEM, "out of memory"); }
+static rk_status set_endpoint(resolver *r, char **dst, const char *url, const char *from);
 
 static rk_status set_base(resolver *r, const char *akid, const char *secret, const char *token, const char *from)
 {
@@ -181,8 +186,14 @@ static const char *unsupported_source(resolver *r, const char *profile)
     return NULL;
 }
 
-static rk_status profile_creds(resolver *r, const char *profile, const char **visited, size_t depth)
+static rk_status container_source(resolver *r, const char *from, bool *found);
+static rk_status imds_source(resolver *r, const char *from, bool *found);
+
+/* *found false (at depth 0 only): the profile holds no credentials at all,
+ * and the chain goes on (container, instance role), as the AWS CLI's does. */
+static rk_status profile_creds(resolver *r, const char *profile, const char **visited, size_t depth, bool *found)
 {
+    *found = true;
     char from[600];
     snprintf(from, sizeof from, "profile \"%s\"", profile);
     if (depth > MAX_ROLE_CHAIN)
@@ -211,18 +222,39 @@ static rk_status profile_creds(resolver *r, const char *profile, const char **vi
                               "%s has a role_arn but neither source_profile nor credential_source to assume it with",
                               from);
         if (cs) {
-            if (strcmp(cs, "Environment") != 0)
-                return rk_err_set(r->err, RK_EUNSUPPORTED,
-                                  "%s: credential_source = %.40s is not supported by reckon yet (Environment is); "
-                                  "export AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY instead",
-                                  from, cs);
-            bool found;
-            RK_TRY(env_keys(r, &found));
-            if (!found)
+            bool got;
+            char csfrom[700];
+            snprintf(csfrom, sizeof csfrom, "%s (credential_source = %.40s)", from, cs);
+            if (strcmp(cs, "Environment") == 0) {
+                RK_TRY(env_keys(r, &got));
+                if (!got)
+                    return rk_err_set(r->err, RK_EUSAGE,
+                                      "%s takes its credentials from the environment (credential_source = "
+                                      "Environment), but AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY are not set",
+                                      from);
+            } else if (strcmp(cs, "EcsContainer") == 0) {
+                RK_TRY(container_source(r, csfrom, &got));
+                if (!got)
+                    return rk_err_set(r->err, RK_EUSAGE,
+                                      "%s takes its credentials from the container (credential_source = "
+                                      "EcsContainer), but neither AWS_CONTAINER_CREDENTIALS_RELATIVE_URI nor "
+                                      "AWS_CONTAINER_CREDENTIALS_FULL_URI is set: reckon is not in an ECS task with a "
+                                      "task role or an EKS pod with Pod Identity",
+                                      from);
+            } else if (strcmp(cs, "Ec2InstanceMetadata") == 0) {
+                RK_TRY(imds_source(r, csfrom, &got));
+                if (!got)
+                    return rk_err_set(r->err, RK_EUSAGE,
+                                      "%s takes its credentials from the EC2 instance role (credential_source = "
+                                      "Ec2InstanceMetadata), but AWS_EC2_METADATA_DISABLED=true turns the instance "
+                                      "metadata service off; unset it",
+                                      from);
+            } else {
                 return rk_err_set(r->err, RK_EUSAGE,
-                                  "%s takes its credentials from the environment (credential_source = Environment), "
-                                  "but AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY are not set",
-                                  from);
+                                  "%s: credential_source = %.40s is not one of Environment, EcsContainer and "
+                                  "Ec2InstanceMetadata",
+                                  from, cs);
+            }
         } else if (strcmp(src, profile) == 0) {
             if (!ak || !sk)
                 return rk_err_set(r->err, RK_EUSAGE,
@@ -231,7 +263,8 @@ static rk_status profile_creds(resolver *r, const char *profile, const char **vi
                                   from);
             RK_TRY(set_base(r, ak, sk, pget(r, profile, "aws_session_token"), from));
         } else {
-            RK_TRY(profile_creds(r, src, visited, depth + 1));
+            bool got;
+            RK_TRY(profile_creds(r, src, visited, depth + 1, &got));
         }
         return add_role(r, role_arn, pget(r, profile, "external_id"), pget(r, profile, "role_session_name"),
                         pget(r, profile, "duration_seconds"), from);
@@ -247,8 +280,157 @@ static rk_status profile_creds(resolver *r, const char *profile, const char **vi
                           "AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and AWS_SESSION_TOKEN (e.g. from `aws configure "
                           "export-credentials --format env`) instead",
                           from, u);
+    if (depth == 0) {
+        *found = false;
+        return RK_OK;
+    }
     return rk_err_set(r->err, RK_EUSAGE, "%s has no credentials (aws_access_key_id, role_arn) in %s or %s", from,
                       r->cred_path, r->conf_path);
+}
+
+/* ---- container and instance credentials (where from; fetched by metadata.c) ---- */
+
+static bool truthy(const char *v) { return v && strcasecmp(v, "true") == 0; }
+
+static rk_status md_int(resolver *r, const char *envname, const char *key, int def, int min, int max, int *out)
+{
+    const char *v = env(r, envname), *from = envname;
+    if (!v && (v = pget(r, r->profile, key))) from = key;
+    *out = def;
+    if (!v) return RK_OK;
+    char *end;
+    long n = strtol(v, &end, 10);
+    if (*end || end == v || n < min || n > max)
+        return rk_err_set(r->err, RK_EUSAGE, "%s must be a whole number from %d to %d", from, min, max);
+    *out = (int)n;
+    return RK_OK;
+}
+
+static rk_status set_source(resolver *r, rk_aws_source src, const char *from)
+{
+    rk_aws_config *c = r->out;
+    rk_aws_creds_clear(&c->base);
+    free(c->base_from);
+    c->source = src;
+    c->base_from = rk_strdup(from);
+    c->md.searched = rk_strdup(r->cred_path);
+    if (!c->base_from || !c->md.searched) return nomem(r);
+    return RK_OK;
+}
+
+/* The AWS CLI's rule for AWS_CONTAINER_CREDENTIALS_FULL_URI: http or https
+ * to a loopback address, the ECS endpoint or an EKS Pod Identity endpoint,
+ * named literally (or "localhost"). */
+static rk_status check_container_url(resolver *r, const char *url)
+{
+    static const char *const what = "AWS_CONTAINER_CREDENTIALS_FULL_URI";
+    CURLU *u = curl_url();
+    if (!u) return nomem(r);
+    char *scheme = NULL, *host = NULL;
+    CURLUcode uc = curl_url_set(u, CURLUPART_URL, url, 0);
+    if (uc == CURLUE_OK) uc = curl_url_get(u, CURLUPART_SCHEME, &scheme, 0);
+    if (uc == CURLUE_OK) uc = curl_url_get(u, CURLUPART_HOST, &host, 0);
+    curl_url_cleanup(u);
+    rk_status st = RK_OK;
+    if (uc != CURLUE_OK) {
+        st = rk_err_set(r->err, RK_EUSAGE, "%s \"%.200s\" is not a URL (%s); it should look like http://HOST:PORT/PATH",
+                        what, url, curl_url_strerror(uc));
+    } else if (strcasecmp(scheme, "http") != 0 && strcasecmp(scheme, "https") != 0) {
+        st = rk_err_set(r->err, RK_EUSAGE, "%s \"%.200s\" must start with http:// or https://", what, url);
+    } else {
+        char h[256];
+        size_t n = strlen(host);
+        if (n >= 2 && host[0] == '[' && host[n - 1] == ']') snprintf(h, sizeof h, "%.*s", (int)(n - 2), host + 1);
+        else snprintf(h, sizeof h, "%s", host);
+        for (char *p = h; *p; p++) *p = (char)tolower((unsigned char)*p);
+        struct in_addr a4;
+        struct in6_addr a6, eks6;
+        bool ok = strcmp(h, "localhost") == 0;
+        if (!ok && inet_pton(AF_INET, h, &a4) == 1) {
+            uint32_t ip = ntohl(a4.s_addr);
+            ok = (ip >> 24) == 127 || ip == 0xA9FEAA02u /* 169.254.170.2 */ || ip == 0xA9FEAA17u /* .23 */;
+        } else if (!ok && inet_pton(AF_INET6, h, &a6) == 1) {
+            inet_pton(AF_INET6, "fd00:ec2::23", &eks6);
+            ok = IN6_IS_ADDR_LOOPBACK(&a6) || memcmp(&a6, &eks6, sizeof a6) == 0;
+        }
+        if (!ok)
+            st = rk_err_set(r->err, RK_EUSAGE,
+                            "%s names the host %.100s, from which reckon (like the AWS CLI) does not take credentials; "
+                            "only a loopback address (127.0.0.1, ::1, localhost), 169.254.170.2 (ECS) and "
+                            "169.254.170.23 or fd00:ec2::23 (EKS Pod Identity) are allowed",
+                            what, h);
+    }
+    curl_free(scheme);
+    curl_free(host);
+    return st;
+}
+
+/* The container endpoint, when the environment names one. from: NULL when
+ * the chain falls back to it. */
+static rk_status container_source(resolver *r, const char *from, bool *found)
+{
+    const char *rel = env(r, "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI");
+    const char *full = env(r, "AWS_CONTAINER_CREDENTIALS_FULL_URI");
+    *found = false;
+    if (!rel && !full) return RK_OK;
+    rk_aws_metadata *m = &r->out->md;
+    char deffrom[200];
+    if (rel) {
+        if (rel[0] != '/' || strpbrk(rel, " \t\r\n"))
+            return rk_err_set(r->err, RK_EUSAGE,
+                              "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI \"%.200s\" must be a path starting with /", rel);
+        m->url = malloc(strlen(rel) + 32);
+        if (!m->url) return nomem(r);
+        sprintf(m->url, "http://169.254.170.2%s", rel);
+    } else {
+        RK_TRY(check_container_url(r, full));
+        if (!(m->url = rk_strdup(full))) return nomem(r);
+    }
+    snprintf(deffrom, sizeof deffrom, "the container credentials endpoint (%s)",
+             rel ? "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI" : "AWS_CONTAINER_CREDENTIALS_FULL_URI");
+    const char *file = env(r, "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE");
+    const char *tok = file ? NULL : env(r, "AWS_CONTAINER_AUTHORIZATION_TOKEN");
+    if (tok && strpbrk(tok, "\r\n"))
+        return rk_err_set(r->err, RK_EUSAGE,
+                          "AWS_CONTAINER_AUTHORIZATION_TOKEN holds a line break, which an HTTP header cannot carry");
+    if (file && !(m->auth_token_file = rk_strdup(file))) return nomem(r);
+    if (tok && !(m->auth_token = rk_strdup(tok))) return nomem(r);
+    m->timeout_s = 2; /* the AWS CLI's: 2 s, 3 attempts */
+    m->attempts = 3;
+    m->last_resort = from == NULL;
+    *found = true;
+    return set_source(r, RK_AWS_SRC_CONTAINER, from ? from : deffrom);
+}
+
+/* The instance metadata service, unless AWS_EC2_METADATA_DISABLED. from:
+ * NULL when the chain falls back to it. */
+static rk_status imds_source(resolver *r, const char *from, bool *found)
+{
+    *found = false;
+    if (truthy(env(r, "AWS_EC2_METADATA_DISABLED"))) return RK_OK;
+    rk_aws_metadata *m = &r->out->md;
+    const char *ep = env(r, "AWS_EC2_METADATA_SERVICE_ENDPOINT"), *epfrom = "AWS_EC2_METADATA_SERVICE_ENDPOINT";
+    if (!ep && (ep = pget(r, r->profile, "ec2_metadata_service_endpoint"))) epfrom = "ec2_metadata_service_endpoint";
+    if (!ep) {
+        const char *mode = env(r, "AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE"),
+                   *modefrom = "AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE";
+        if (!mode && (mode = pget(r, r->profile, "ec2_metadata_service_endpoint_mode")))
+            modefrom = "ec2_metadata_service_endpoint_mode";
+        if (!mode || strcasecmp(mode, "IPv4") == 0) ep = "http://169.254.169.254";
+        else if (strcasecmp(mode, "IPv6") == 0) ep = "http://[fd00:ec2::254]";
+        else return rk_err_set(r->err, RK_EUSAGE, "%s must be IPv4 or IPv6", modefrom);
+    }
+    RK_TRY(set_endpoint(r, &m->url, ep, epfrom));
+    const char *v1 = env(r, "AWS_EC2_METADATA_V1_DISABLED");
+    if (!v1) v1 = pget(r, r->profile, "ec2_metadata_v1_disabled");
+    m->v1_disabled = truthy(v1);
+    RK_TRY(md_int(r, "AWS_METADATA_SERVICE_TIMEOUT", "metadata_service_timeout", 1, 1, 60, &m->timeout_s));
+    RK_TRY(md_int(r, "AWS_METADATA_SERVICE_NUM_ATTEMPTS", "metadata_service_num_attempts", 1, 1, 10, &m->attempts));
+    m->last_resort = from == NULL;
+    char deffrom[600];
+    snprintf(deffrom, sizeof deffrom, "the EC2 instance role (instance metadata at %s)", m->url);
+    *found = true;
+    return set_source(r, RK_AWS_SRC_IMDS, from ? from : deffrom);
 }
 
 rk_status rk_aws_split_endpoint(const char *url, char *scheme, size_t scap, char *hostport, size_t hcap, rk_err *err)
@@ -291,6 +473,10 @@ void rk_aws_config_free(rk_aws_config *c)
     free(c->ca_bundle);
     rk_aws_creds_clear(&c->base);
     free(c->base_from);
+    free(c->md.url);
+    rk_secret_free(c->md.auth_token);
+    free(c->md.auth_token_file);
+    free(c->md.searched);
     for (size_t i = 0; i < c->nroles; i++) {
         free(c->roles[i].arn);
         free(c->roles[i].external_id);
@@ -319,21 +505,33 @@ static rk_status resolve(resolver *r)
     const char *profile = explicit_profile ? o->profile : env(r, "AWS_PROFILE");
     bool named = profile != NULL;
     if (!profile) profile = "default";
+    r->profile = profile;
     if (named && !profile_exists(r, profile))
         return rk_err_set(r->err, RK_EUSAGE, "profile \"%s\" (from %s) is not in %s or %s", profile,
                           explicit_profile ? "--profile" : "AWS_PROFILE", r->cred_path, r->conf_path);
 
-    /* credentials: the environment first, unless a profile was asked for */
-    bool have = false;
+    /* credentials: the environment first, unless a profile was asked for;
+     * then the profile; then the container endpoint; then the instance role */
+    bool have = false, in_files = profile_exists(r, profile);
     if (!explicit_profile) RK_TRY(env_keys(r, &have));
-    if (!have) {
-        if (!profile_exists(r, profile))
-            return rk_err_set(r->err, RK_EUSAGE,
-                              "no AWS credentials found: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or give "
-                              "--profile NAME of %s (`aws configure` writes one)",
-                              r->cred_path);
+    if (!have && in_files) {
         const char *visited[MAX_ROLE_CHAIN + 2];
-        RK_TRY(profile_creds(r, profile, visited, 0));
+        RK_TRY(profile_creds(r, profile, visited, 0, &have));
+    }
+    if (!have) RK_TRY(container_source(r, NULL, &have));
+    if (!have) RK_TRY(imds_source(r, NULL, &have));
+    if (!have) {
+        if (in_files)
+            return rk_err_set(r->err, RK_EUSAGE,
+                              "profile \"%s\" has no credentials (aws_access_key_id, role_arn) in %s or %s, and "
+                              "there is no container endpoint or instance role to fall back on "
+                              "(AWS_EC2_METADATA_DISABLED=true)",
+                              profile, r->cred_path, r->conf_path);
+        return rk_err_set(r->err, RK_EUSAGE,
+                          "no AWS credentials found: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, give "
+                          "--profile NAME of %s (`aws configure` writes one), or run reckon on EC2 with an instance "
+                          "role (the instance metadata service is off: AWS_EC2_METADATA_DISABLED=true)",
+                          r->cred_path);
     }
     if (o->role_arn && *o->role_arn)
         RK_TRY(add_role(r, o->role_arn, o->external_id && *o->external_id ? o->external_id : NULL, o->session_name,

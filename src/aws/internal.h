@@ -26,6 +26,8 @@
 struct rk_aws {
     rk_aws_config cfg;
     rk_http *http;
+    rk_http *md_http; /* container endpoint / instance metadata: short timeouts */
+    bool md_ok;       /* credentials came from there once (atomic) */
     rk_aws_cache **caches; /* [0] the base credentials, then one per role */
     size_t ncaches;
     struct role_ctx *roles;
@@ -97,6 +99,10 @@ bool rk_retry_again(rk_retry *r);
  * *ae_out (when given) holds the last error answer. */
 rk_status rk_aws_send(rk_aws *a, const rk_aws_call *c, rk_buf *body, rk_http_resp *resp, const char *what,
                       rk_aws_error *ae_out, rk_err *err);
+
+/* Credentials from the container endpoint or the EC2 instance metadata
+ * service, as cfg.source and cfg.md say (aws/metadata.c). */
+rk_status rk_aws_md_fetch(rk_aws *a, rk_aws_creds *out, rk_err *err);
 
 /* STS AssumeRole with the credentials of src (aws/sts.c). */
 rk_status rk_sts_assume(rk_aws *a, rk_aws_cache *src, const rk_aws_role *role, rk_aws_creds *out, rk_err *err);

@@ -287,8 +287,9 @@ static bool check_credentials(cx *x, rk_aws **aws)
     } else if (has(e.msg, "no AWS credentials found") || has(e.msg, "has no credentials")) {
         title(&k, "credentials: none found on this host");
         fix(&k, "set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (and AWS_SESSION_TOKEN for temporary keys) in the "
-                "environment, or give --profile NAME of ~/.aws/credentials or ~/.aws/config (`aws configure` writes "
-                "one)");
+                "environment, give --profile NAME of ~/.aws/credentials or ~/.aws/config (`aws configure` writes "
+                "one), or run reckon where an instance role (EC2) or a task role (ECS, EKS Pod Identity) gives it "
+                "credentials");
     } else if (has(e.msg, "does not match") || has(e.msg, "AWS does not know") || has(e.msg, "InvalidToken") ||
                has(e.msg, "has expired")) {
         title(&k, "credentials: AWS refuses this host's credentials");

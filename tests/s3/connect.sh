@@ -164,7 +164,8 @@ out=$(env -u AWS_ACCESS_KEY_ID -u AWS_SECRET_ACCESS_KEY "$RECKON" --data "$WS" c
 check_eq "$?" 1 "no credentials: exit 1"
 check_has "$out" "FAIL  credentials: none found on this host" "no credentials: told apart from access denied"
 check_has "$out" "fix: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY" "no credentials: the fix says where credentials go"
-check_has "$out" "or give --profile NAME" "no credentials: or a profile"
+check_has "$out" "give --profile NAME" "no credentials: or a profile"
+check_has "$out" "instance role (EC2) or a task role" "no credentials: or an instance or task role"
 check_eq "$(saved nocreds)" "" "no credentials: nothing saved"
 
 out=$(conn --name noreport --bucket demo --prefix misc --role-arn "$ROLE_ARN" --external-id "$EXTERNAL_ID")

@@ -12,6 +12,7 @@ EXTERNAL_ID=reckon-ext-4242
 ROLE_ARN=arn:aws:iam::$ACCOUNT:role/reckon-read
 
 # front_start [STS_LIFETIME_SECONDS]: runs the front; sets PORT and EP.
+# FRONT_EXTRA_USERS (optional): more users, as JSON text that starts with a comma.
 front_start() {
   local lifetime=${1:-3600}
   mkdir -p "$T/s3rver" "$T/home/.aws"
@@ -19,7 +20,7 @@ front_start() {
 {"dir": "$T/s3rver", "buckets": ["demo", "other", "eu", "reckon-eu"], "account": "$ACCOUNT",
  "bucketRegions": {"eu": "eu-west-1", "reckon-eu": "eu-west-1"},
  "users": [{"akid": "$AKID", "secret": "$SECRET", "name": "ci"},
-           {"akid": "AKIDSTRANGER00000001", "secret": "stranger-secret", "name": "stranger"}],
+           {"akid": "AKIDSTRANGER00000001", "secret": "stranger-secret", "name": "stranger"}${FRONT_EXTRA_USERS:-}],
  "roles": [{"name": "reckon-read", "externalId": "$EXTERNAL_ID", "trust": ["ci"]},
            {"name": "no-external-id", "trust": ["ci"]}],
  "stsLifetimeSeconds": $lifetime}

@@ -1,6 +1,8 @@
 /* The AWS CLI's ways, in reckon: the ~/.aws ini parser, the credential
  * chain's resolution (environment, --profile, roles through source_profile,
- * credential_source, errors that name the file and never a secret), the
+ * credential_source, then the container endpoint and the EC2 instance
+ * metadata service with their settings and allowed hosts, errors that name
+ * the file and never a secret), the
  * renewing credential cache under four threads and a fake clock, and the
  * S3 URL of an object in each addressing style. */
 #include "harness.h"
@@ -156,7 +158,23 @@ static int setup(void **state)
                           "aws_secret_access_key = SECRET-config\n"
                           "[profile badarn]\n"
                           "role_arn = arn:aws:iam::12345:role/x\n"
-                          "source_profile = base\n");
+                          "source_profile = base\n"
+                          "[profile ecs]\n"
+                          "role_arn = arn:aws:iam::123456789012:role/fromecs\n"
+                          "credential_source = EcsContainer\n"
+                          "external_id = ext-ecs\n"
+                          "[profile bogus]\n"
+                          "role_arn = arn:aws:iam::123456789012:role/a\n"
+                          "credential_source = Ec2Instance\n"
+                          "[profile bare]\n"
+                          "region = eu-west-3\n"
+                          "metadata_service_timeout = 4\n"
+                          "metadata_service_num_attempts = 3\n"
+                          "ec2_metadata_service_endpoint_mode = IPv6\n"
+                          "ec2_metadata_v1_disabled = true\n"
+                          "[profile frombare]\n"
+                          "role_arn = arn:aws:iam::123456789012:role/a\n"
+                          "source_profile = bare\n");
     return 0;
 }
 
@@ -302,7 +320,8 @@ static void chain_errors(void **state)
         {{.profile = "loop1"}, "leads back to itself", RK_EUSAGE},
         {{.profile = "mfa"}, "MFA code", RK_EUNSUPPORTED},
         {{.profile = "sso"}, "sso_session, which reckon does not support yet", RK_EUNSUPPORTED},
-        {{.profile = "imds"}, "credential_source = Ec2InstanceMetadata is not supported", RK_EUNSUPPORTED},
+        {{.profile = "bogus"}, "credential_source = Ec2Instance is not one of Environment, EcsContainer", RK_EUSAGE},
+        {{.profile = "frombare"}, "profile \"bare\" has no credentials (aws_access_key_id, role_arn)", RK_EUSAGE},
         {{.profile = "badarn"}, "is not an IAM role ARN", RK_EUSAGE},
         {{.profile = "nosuch"}, "profile \"nosuch\" (from --profile) is not in", RK_EUSAGE},
         {{.role_arn = "arn:aws:iam::123456789012:role/x", .external_id = "a"}, "external ID must be", RK_EUSAGE},
@@ -318,11 +337,13 @@ static void chain_errors(void **state)
             fail_msg("case %zu: expected %d [%s], got %d [%s]", i, cases[i].st, cases[i].want, st, err.msg);
         no_secret(&err);
     }
-    /* nothing anywhere */
-    fakeenv e = {{"AWS_SHARED_CREDENTIALS_FILE", "/nonexistent/c", "AWS_CONFIG_FILE", "/nonexistent/f", NULL}};
+    /* nothing anywhere, and the instance metadata service off */
+    fakeenv e = {{"AWS_SHARED_CREDENTIALS_FILE", "/nonexistent/c", "AWS_CONFIG_FILE", "/nonexistent/f",
+                  "AWS_EC2_METADATA_DISABLED", "TRUE", NULL}};
     static const rk_aws_opts none = {0};
     assert_int_equal(rk_aws_config_resolve(&none, fake_getenv, &e, &c, &err), RK_EUSAGE);
     assert_non_null(strstr(err.msg, "no AWS credentials found"));
+    assert_non_null(strstr(err.msg, "instance role"));
     /* AWS_PROFILE naming a missing profile */
     const char *env[] = {"AWS_PROFILE", "ghost", NULL};
     assert_int_equal(resolve(NULL, env, &c, &err), RK_EUSAGE);
@@ -339,6 +360,191 @@ static void chain_errors(void **state)
     assert_null(c.s3_endpoint);
     assert_null(c.sts_endpoint);
     rk_aws_config_free(&c);
+}
+
+/* ---- container and instance credentials ---- */
+
+static rk_status resolve_in(const char *const *env, const rk_aws_opts *o, rk_aws_config *c, rk_err *err)
+{
+    fakeenv e = {{"AWS_SHARED_CREDENTIALS_FILE", "/nonexistent/c", "AWS_CONFIG_FILE", "/nonexistent/f"}};
+    int n = 4;
+    for (int i = 0; env && env[i]; i++) e.kv[n++] = env[i];
+    e.kv[n] = NULL;
+    static const rk_aws_opts none = {0};
+    return rk_aws_config_resolve(o ? o : &none, fake_getenv, &e, c, err);
+}
+
+/* Nothing else found: the instance role, with the AWS CLI's defaults and settings. */
+static void chain_imds(void **state)
+{
+    (void)state;
+    rk_aws_config c;
+    rk_err err = {0};
+    assert_int_equal(resolve_in(NULL, NULL, &c, &err), RK_OK);
+    assert_int_equal(c.source, RK_AWS_SRC_IMDS);
+    assert_string_equal(c.md.url, "http://169.254.169.254");
+    assert_true(c.md.last_resort);
+    assert_false(c.md.v1_disabled);
+    assert_int_equal(c.md.timeout_s, 1);
+    assert_int_equal(c.md.attempts, 1);
+    assert_null(c.base.access_key_id);
+    assert_non_null(strstr(c.base_from, "EC2 instance role"));
+    assert_string_equal(c.md.searched, "/nonexistent/c");
+    rk_aws_config_free(&c);
+    /* AWS_EC2_METADATA_DISABLED is "true" in any case; anything else leaves it on */
+    const char *off[] = {"AWS_EC2_METADATA_DISABLED", "false", NULL};
+    assert_int_equal(resolve_in(off, NULL, &c, &err), RK_OK);
+    assert_int_equal(c.source, RK_AWS_SRC_IMDS);
+    rk_aws_config_free(&c);
+    const char *set[] = {"AWS_EC2_METADATA_SERVICE_ENDPOINT", "http://127.0.0.1:1338/", "AWS_METADATA_SERVICE_TIMEOUT",
+                         "3", "AWS_METADATA_SERVICE_NUM_ATTEMPTS", "2", "AWS_EC2_METADATA_V1_DISABLED", "True", NULL};
+    assert_int_equal(resolve_in(set, NULL, &c, &err), RK_OK);
+    assert_string_equal(c.md.url, "http://127.0.0.1:1338");
+    assert_int_equal(c.md.timeout_s, 3);
+    assert_int_equal(c.md.attempts, 2);
+    assert_true(c.md.v1_disabled);
+    rk_aws_config_free(&c);
+    const char *v6[] = {"AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE", "ipv6", NULL};
+    assert_int_equal(resolve_in(v6, NULL, &c, &err), RK_OK);
+    assert_string_equal(c.md.url, "http://[fd00:ec2::254]");
+    rk_aws_config_free(&c);
+    /* the explicit endpoint wins over the mode */
+    const char *both[] = {"AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE", "IPv6", "AWS_EC2_METADATA_SERVICE_ENDPOINT",
+                          "http://[fd00:ec2::254]:80", NULL};
+    assert_int_equal(resolve_in(both, NULL, &c, &err), RK_OK);
+    assert_string_equal(c.md.url, "http://[fd00:ec2::254]:80");
+    rk_aws_config_free(&c);
+    struct {
+        const char *k, *v, *want;
+    } bad[] = {
+        {"AWS_EC2_METADATA_SERVICE_ENDPOINT", "http://127.0.0.1/latest", "AWS_EC2_METADATA_SERVICE_ENDPOINT: endpoint"},
+        {"AWS_EC2_METADATA_SERVICE_ENDPOINT", "169.254.169.254", "must start with http://"},
+        {"AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE", "IPv5", "_ENDPOINT_MODE must be IPv4 or IPv6"},
+        {"AWS_METADATA_SERVICE_TIMEOUT", "0", "AWS_METADATA_SERVICE_TIMEOUT must be a whole number from 1 to 60"},
+        {"AWS_METADATA_SERVICE_NUM_ATTEMPTS", "2x", "AWS_METADATA_SERVICE_NUM_ATTEMPTS must be a whole number"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        const char *env[] = {bad[i].k, bad[i].v, NULL};
+        rk_status st = resolve_in(env, NULL, &c, &err);
+        if (st != RK_EUSAGE || !strstr(err.msg, bad[i].want))
+            fail_msg("case %zu: expected [%s], got %d [%s]", i, bad[i].want, st, err.msg);
+    }
+    /* keys anywhere come first: the environment, the default profile */
+    const char *keys[] = {"AWS_ACCESS_KEY_ID", "AKIDENV", "AWS_SECRET_ACCESS_KEY", "SECRET-env", NULL};
+    assert_int_equal(resolve_in(keys, NULL, &c, &err), RK_OK);
+    assert_int_equal(c.source, RK_AWS_SRC_KEYS);
+    rk_aws_config_free(&c);
+    assert_int_equal(resolve(NULL, NULL, &c, &err), RK_OK);
+    assert_int_equal(c.source, RK_AWS_SRC_KEYS);
+    assert_string_equal(c.base.access_key_id, "AKIDFILEDEFAULT");
+    rk_aws_config_free(&c);
+    /* a profile without credentials falls through to the instance role,
+     * with the profile's metadata settings and region */
+    rk_aws_opts bare = {.profile = "bare"};
+    assert_int_equal(resolve(&bare, NULL, &c, &err), RK_OK);
+    assert_int_equal(c.source, RK_AWS_SRC_IMDS);
+    assert_string_equal(c.md.url, "http://[fd00:ec2::254]");
+    assert_int_equal(c.md.timeout_s, 4);
+    assert_int_equal(c.md.attempts, 3);
+    assert_true(c.md.v1_disabled);
+    assert_string_equal(c.region, "eu-west-3");
+    rk_aws_config_free(&c);
+    const char *dis[] = {"AWS_EC2_METADATA_DISABLED", "true", NULL};
+    assert_int_equal(resolve(&bare, dis, &c, &err), RK_EUSAGE);
+    assert_non_null(strstr(err.msg, "profile \"bare\" has no credentials"));
+    assert_non_null(strstr(err.msg, "AWS_EC2_METADATA_DISABLED=true"));
+    /* credential_source = Ec2InstanceMetadata: the role on top of the instance role */
+    rk_aws_opts imds = {.profile = "imds"};
+    assert_int_equal(resolve(&imds, NULL, &c, &err), RK_OK);
+    assert_int_equal(c.source, RK_AWS_SRC_IMDS);
+    assert_false(c.md.last_resort);
+    assert_int_equal(c.nroles, 1);
+    assert_string_equal(c.roles[0].arn, "arn:aws:iam::123456789012:role/a");
+    assert_non_null(strstr(c.base_from, "profile \"imds\" (credential_source = Ec2InstanceMetadata)"));
+    rk_aws_config_free(&c);
+    assert_int_equal(resolve(&imds, dis, &c, &err), RK_EUSAGE);
+    assert_non_null(strstr(err.msg, "credential_source = Ec2InstanceMetadata), but AWS_EC2_METADATA_DISABLED=true"));
+}
+
+/* The container endpoint: which URL, which hosts, which token. */
+static void chain_container(void **state)
+{
+    (void)state;
+    rk_aws_config c;
+    rk_err err = {0};
+    const char *rel[] = {"AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", "/v2/credentials/1234-abcd",
+                         "AWS_CONTAINER_CREDENTIALS_FULL_URI", "http://127.0.0.1:1/ignored", NULL};
+    assert_int_equal(resolve_in(rel, NULL, &c, &err), RK_OK);
+    assert_int_equal(c.source, RK_AWS_SRC_CONTAINER);
+    assert_string_equal(c.md.url, "http://169.254.170.2/v2/credentials/1234-abcd"); /* RELATIVE_URI wins */
+    assert_null(c.md.auth_token);
+    assert_null(c.md.auth_token_file);
+    assert_int_equal(c.md.timeout_s, 2);
+    assert_int_equal(c.md.attempts, 3);
+    assert_non_null(strstr(c.base_from, "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI"));
+    rk_aws_config_free(&c);
+    const char *ok_urls[] = {"http://127.0.0.1:8080/creds", "http://localhost/x",        "http://LOCALHOST:9/x",
+                             "http://127.9.8.7/x",          "https://127.0.0.1/x",        "http://[::1]:80/x",
+                             "http://169.254.170.2/v1",     "http://169.254.170.23/v1/credentials",
+                             "http://[fd00:ec2::23]/v1",    "http://[FD00:EC2:0:0::23]/v1"};
+    for (size_t i = 0; i < sizeof ok_urls / sizeof *ok_urls; i++) {
+        const char *env[] = {"AWS_CONTAINER_CREDENTIALS_FULL_URI", ok_urls[i], "AWS_CONTAINER_AUTHORIZATION_TOKEN",
+                             "TOKEN-secret-1", NULL};
+        rk_status st = resolve_in(env, NULL, &c, &err);
+        if (st != RK_OK) fail_msg("%s: %s", ok_urls[i], err.msg);
+        assert_int_equal(c.source, RK_AWS_SRC_CONTAINER);
+        assert_string_equal(c.md.url, ok_urls[i]);
+        assert_string_equal(c.md.auth_token, "TOKEN-secret-1");
+        rk_aws_config_free(&c);
+    }
+    const char *bad_urls[] = {"http://169.254.170.24/x", "http://example.com/x",    "http://[fd00:ec2::22]/x",
+                              "http://127.0.0.1.nip.io/", "http://10.0.0.1/x",       "http://169.254.169.254/x",
+                              "http://[::2]/x",           "ftp://127.0.0.1/x",       "not a url"};
+    for (size_t i = 0; i < sizeof bad_urls / sizeof *bad_urls; i++) {
+        const char *env[] = {"AWS_CONTAINER_CREDENTIALS_FULL_URI", bad_urls[i], NULL};
+        rk_status st = resolve_in(env, NULL, &c, &err);
+        if (st != RK_EUSAGE || !strstr(err.msg, "AWS_CONTAINER_CREDENTIALS_FULL_URI"))
+            fail_msg("%s: expected a refusal, got %d [%s]", bad_urls[i], st, err.msg);
+    }
+    const char *evil[] = {"AWS_CONTAINER_CREDENTIALS_FULL_URI", "http://evil.example:80/creds", NULL};
+    assert_int_equal(resolve_in(evil, NULL, &c, &err), RK_EUSAGE);
+    assert_non_null(strstr(err.msg, "names the host evil.example"));
+    assert_non_null(strstr(err.msg, "169.254.170.23 or fd00:ec2::23"));
+    const char *relbad[] = {"AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", "v2/credentials", NULL};
+    assert_int_equal(resolve_in(relbad, NULL, &c, &err), RK_EUSAGE);
+    assert_non_null(strstr(err.msg, "must be a path starting with /"));
+    /* the token file wins over the token; a token with a line break is refused, unshown */
+    const char *tf[] = {"AWS_CONTAINER_CREDENTIALS_FULL_URI", "http://127.0.0.1/x", "AWS_CONTAINER_AUTHORIZATION_TOKEN",
+                        "TOKEN-secret-2", "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE", "/var/run/token", NULL};
+    assert_int_equal(resolve_in(tf, NULL, &c, &err), RK_OK);
+    assert_string_equal(c.md.auth_token_file, "/var/run/token");
+    assert_null(c.md.auth_token);
+    rk_aws_config_free(&c);
+    const char *nl[] = {"AWS_CONTAINER_CREDENTIALS_FULL_URI", "http://127.0.0.1/x", "AWS_CONTAINER_AUTHORIZATION_TOKEN",
+                        "TOKEN-secret\r\nX-Injected: 1", NULL};
+    assert_int_equal(resolve_in(nl, NULL, &c, &err), RK_EUSAGE);
+    assert_non_null(strstr(err.msg, "line break"));
+    no_secret(&err);
+    /* the environment's keys and a profile's keys come before the container */
+    const char *keys[] = {"AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", "/x", "AWS_ACCESS_KEY_ID", "AKIDENV",
+                          "AWS_SECRET_ACCESS_KEY", "SECRET-env", NULL};
+    assert_int_equal(resolve_in(keys, NULL, &c, &err), RK_OK);
+    assert_int_equal(c.source, RK_AWS_SRC_KEYS);
+    rk_aws_config_free(&c);
+    assert_int_equal(resolve(NULL, rel, &c, &err), RK_OK);
+    assert_int_equal(c.source, RK_AWS_SRC_KEYS);
+    rk_aws_config_free(&c);
+    /* credential_source = EcsContainer */
+    rk_aws_opts ecs = {.profile = "ecs"};
+    assert_int_equal(resolve(&ecs, rel, &c, &err), RK_OK);
+    assert_int_equal(c.source, RK_AWS_SRC_CONTAINER);
+    assert_false(c.md.last_resort);
+    assert_int_equal(c.nroles, 1);
+    assert_string_equal(c.roles[0].external_id, "ext-ecs");
+    assert_non_null(strstr(c.base_from, "credential_source = EcsContainer"));
+    rk_aws_config_free(&c);
+    assert_int_equal(resolve(&ecs, NULL, &c, &err), RK_EUSAGE);
+    assert_non_null(strstr(err.msg, "neither AWS_CONTAINER_CREDENTIALS_RELATIVE_URI nor"));
 }
 
 /* ---- renewal under threads ---- */
@@ -533,9 +739,10 @@ static void urls(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(ini_forms),      cmocka_unit_test(ini_errors),      cmocka_unit_test(chain_env_first),
-        cmocka_unit_test(chain_roles),    cmocka_unit_test(chain_errors),    cmocka_unit_test(renewal_threads),
-        cmocka_unit_test(renewal_failure), cmocka_unit_test(urls),
+        cmocka_unit_test(ini_forms),       cmocka_unit_test(ini_errors),   cmocka_unit_test(chain_env_first),
+        cmocka_unit_test(chain_roles),     cmocka_unit_test(chain_errors), cmocka_unit_test(chain_imds),
+        cmocka_unit_test(chain_container), cmocka_unit_test(renewal_threads), cmocka_unit_test(renewal_failure),
+        cmocka_unit_test(urls), /* last: it rewrites the config file */
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
