@@ -177,3 +177,36 @@ char **rk_cli_split_list(const char *s, size_t *n)
     return v;
 }
 
+
+int rk_cli_range_opt(int c, const char *arg, rk_cli_range *r, rk_err *err)
+{
+    switch (c) {
+    case 'F':
+        if (rk_cli_parse_date(arg, &r->from, err) != RK_OK) return -1;
+        r->has_from = true;
+        return 1;
+    case 'T':
+        if (rk_cli_parse_date(arg, &r->to, err) != RK_OK) return -1;
+        r->has_to = true;
+        return 1;
+    case 'g': return rk_gran_parse(arg, &r->gran, err) == RK_OK ? 1 : -1;
+    default: return 0;
+    }
+}
+
+rk_status rk_cli_range_check(const rk_cli_range *r, rk_err *err)
+{
+    if (r->has_from && r->has_to && r->to <= r->from)
+        return rk_err_set(err, RK_EUSAGE, "--to must be after --from (the end is exclusive)");
+    return RK_OK;
+}
+
+rk_status rk_cli_filter_arg(const char *arg, char **dim, char ***values, size_t *n, rk_err *err)
+{
+    const char *eq = strchr(arg, '=');
+    if (!eq) return rk_err_set(err, RK_EUSAGE, "--filter takes DIM=VALUE[,VALUE...], got \"%s\"", arg);
+    *dim = rk_strndup(arg, (size_t)(eq - arg));
+    *values = rk_cli_split_list(eq + 1, n);
+    if (!*dim || !*values) abort(); /* the CLI's allocate-or-exit rule */
+    return RK_OK;
+}

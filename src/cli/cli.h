@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "analytics/query.h"
 #include "common/err.h"
 
 #define RK_EXIT_OK 0
@@ -49,5 +50,20 @@ bool rk_cli_wants_help(int argc, char **argv);
 rk_status rk_cli_parse_date(const char *s, int64_t *ms, rk_err *err);
 /* "a,b,c" -> {"a","b","c"}; each string and the array are the caller's. */
 char **rk_cli_split_list(const char *s, size_t *n);
+
+/* The time options every report verb shares. getopt codes: 'F' --from,
+ * 'T' --to, 'g' --granularity. */
+typedef struct rk_cli_range {
+    bool has_from, has_to;
+    int64_t from, to; /* ms; to is exclusive */
+    rk_gran gran;
+} rk_cli_range;
+/* 1 when c was one of those options (parsed into r), 0 when it is another
+ * option, -1 on a bad value (err says which). */
+int rk_cli_range_opt(int c, const char *arg, rk_cli_range *r, rk_err *err);
+/* After parsing: --to must come after --from. */
+rk_status rk_cli_range_check(const rk_cli_range *r, rk_err *err);
+/* --filter DIM=VALUE[,VALUE...]: *dim and *values (n) are the caller's. */
+rk_status rk_cli_filter_arg(const char *arg, char **dim, char ***values, size_t *n, rk_err *err);
 
 #endif

@@ -221,22 +221,15 @@ int rk_cmd_commitments(rk_cli *cli, int argc, char **argv)
     optind = 0;
     opterr = 0;
     int c;
+    rk_cli_range range = {0};
     while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+        int r = rk_cli_range_opt(c, optarg, &range, &err);
+        if (r < 0) goto usage;
+        if (r > 0) continue;
         switch (c) {
-        case 'F':
-            if (rk_cli_parse_date(optarg, &q.from, &err) != RK_OK) goto usage;
-            q.has_from = true;
-            break;
-        case 'T':
-            if (rk_cli_parse_date(optarg, &q.to, &err) != RK_OK) goto usage;
-            q.has_to = true;
-            break;
         case 'A':
             if (rk_cli_parse_date(optarg, &q.as_of, &err) != RK_OK) goto usage;
             q.has_as_of = true;
-            break;
-        case 'g':
-            if (rk_gran_parse(optarg, &q.gran, &err) != RK_OK) goto usage;
             break;
         case 'G': {
             size_t n;
@@ -250,17 +243,13 @@ int rk_cmd_commitments(rk_cli *cli, int argc, char **argv)
             break;
         }
         case 'f': {
-            const char *eq = strchr(optarg, '=');
-            if (!eq) {
-                rk_err_set(&err, RK_EUSAGE, "--filter takes DIM=VALUE[,VALUE...], got \"%s\"", optarg);
-                goto usage;
-            }
+            char *dim, **values;
+            size_t nv;
+            if (rk_cli_filter_arg(optarg, &dim, &values, &nv, &err) != RK_OK) goto usage;
             filters = realloc(filters, (nfilters + 1) * sizeof *filters);
             if (!filters) abort();
-            rk_cfilter *f = &filters[nfilters++];
-            f->dim = rk_strndup(optarg, (size_t)(eq - optarg));
-            f->values = rk_cli_split_list(eq + 1, &f->nvalues);
-            if (rk_cdim_check(f->dim, &err) != RK_OK) goto usage;
+            filters[nfilters++] = (rk_cfilter){.dim = dim, .values = values, .nvalues = nv};
+            if (rk_cdim_check(dim, &err) != RK_OK) goto usage;
             break;
         }
         case 'o':
@@ -281,10 +270,12 @@ int rk_cmd_commitments(rk_cli *cli, int argc, char **argv)
         rk_err_set(&err, RK_EUSAGE, "unexpected argument \"%s\"; see `reckon commitments --help`", argv[optind]);
         goto usage;
     }
-    if (q.has_from && q.has_to && q.to <= q.from) {
-        rk_err_set(&err, RK_EUSAGE, "--to must be after --from (the end is exclusive)");
-        goto usage;
-    }
+    if (rk_cli_range_check(&range, &err) != RK_OK) goto usage;
+    q.has_from = range.has_from;
+    q.from = range.from;
+    q.has_to = range.has_to;
+    q.to = range.to;
+    q.gran = range.gran;
     if ((q.report == RK_CR_LIST || q.report == RK_CR_SCHEDULE || q.report == RK_CR_EXPIRING) &&
         (ngroup || q.gran != RK_GRAN_TOTAL)) {
         rk_err_set(&err, RK_EUSAGE,

@@ -54,19 +54,12 @@ static int report_cost(rk_cli *cli, int argc, char **argv)
     optind = 0;
     opterr = 0;
     int c;
+    rk_cli_range range = {0};
     while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+        int r = rk_cli_range_opt(c, optarg, &range, &err);
+        if (r < 0) goto usage;
+        if (r > 0) continue;
         switch (c) {
-        case 'F':
-            if (rk_cli_parse_date(optarg, &q.from, &err) != RK_OK) goto usage;
-            q.has_from = true;
-            break;
-        case 'T':
-            if (rk_cli_parse_date(optarg, &q.to, &err) != RK_OK) goto usage;
-            q.has_to = true;
-            break;
-        case 'g':
-            if (rk_gran_parse(optarg, &q.gran, &err) != RK_OK) goto usage;
-            break;
         case 'G': {
             size_t n;
             char **v = rk_cli_split_list(optarg, &n);
@@ -86,22 +79,24 @@ static int report_cost(rk_cli *cli, int argc, char **argv)
             break;
         }
         case 'f': {
-            const char *eq = strchr(optarg, '=');
-            if (!eq) {
-                rk_err_set(&err, RK_EUSAGE, "--filter takes DIM=VALUE[,VALUE...], got \"%s\"", optarg);
-                goto usage;
-            }
+            char *dim, **values;
+            size_t nv;
+            if (rk_cli_filter_arg(optarg, &dim, &values, &nv, &err) != RK_OK) goto usage;
             if (q.nfilters == fcap) {
                 fcap = fcap ? fcap * 2 : 4;
                 q.filters = realloc(q.filters, fcap * sizeof *q.filters);
                 if (!q.filters) abort();
             }
-            char *dim = rk_strndup(optarg, (size_t)(eq - optarg));
             rk_filter *f = &q.filters[q.nfilters];
             rk_status st = rk_dim_parse(dim, &f->dim, &err);
             free(dim);
-            if (st != RK_OK) goto usage;
-            f->values = rk_cli_split_list(eq + 1, &f->nvalues);
+            if (st != RK_OK) {
+                for (size_t i = 0; i < nv; i++) free(values[i]);
+                free(values);
+                goto usage;
+            }
+            f->values = values;
+            f->nvalues = nv;
             q.nfilters++;
             break;
         }
@@ -133,10 +128,12 @@ static int report_cost(rk_cli *cli, int argc, char **argv)
         rk_err_set(&err, RK_EUSAGE, "unexpected argument \"%s\"; see `reckon report cost --help`", argv[optind]);
         goto usage;
     }
-    if (q.has_from && q.has_to && q.to <= q.from) {
-        rk_err_set(&err, RK_EUSAGE, "--to must be after --from (the end is exclusive)");
-        goto usage;
-    }
+    if (rk_cli_range_check(&range, &err) != RK_OK) goto usage;
+    q.has_from = range.has_from;
+    q.from = range.from;
+    q.has_to = range.has_to;
+    q.to = range.to;
+    q.gran = range.gran;
     if (q.nmetrics == 0) q.metrics[q.nmetrics++] = RK_M_UNBLENDED;
 
     rk_ws *ws;

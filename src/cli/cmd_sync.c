@@ -175,9 +175,9 @@ static int round_once(rk_cli *cli, const sync_args *a, bool first, bool *again)
     rk_ws *ws;
     *again = false;
     if (rk_ws_open(cli->data, RK_WS_WRITE, &ws, &err) != RK_OK) {
-        /* Another writer (an ingest, a purge) holds the workspace: a watch
-         * waits for the next interval. */
-        *again = !first || strstr(err.msg, "another reckon process") != NULL;
+        /* Most often another writer (an ingest, a purge) holds the
+         * workspace: a watch logs it and waits for the next interval. */
+        *again = true;
         return rk_cli_fail(err.code == RK_EUSAGE ? RK_EXIT_USAGE : RK_EXIT_FATAL, "%s", err.msg);
     }
     rk_connection *conns = NULL;

@@ -80,20 +80,7 @@ static void merge_passes(rk_ingest_result *last, rk_ingest_result *earlier, size
 
 static void recount(rk_sync_result *out, uint64_t bytes)
 {
-    rk_run_counts k = {0};
-    for (size_t i = 0; i < out->ingest.n; i++) {
-        const rk_period_result *r = &out->ingest.v[i];
-        switch (r->status) {
-        case RK_RES_INGESTED:
-            k.ingested++;
-            k.rows += r->rows;
-            break;
-        case RK_RES_UNCHANGED: k.unchanged++; break;
-        case RK_RES_FAILED: k.failed++; break;
-        case RK_RES_UNSUPPORTED: k.unsupported++; break;
-        case RK_RES_WAITING: k.waiting++; break;
-        }
-    }
+    rk_run_counts k = rk_period_results_count(out->ingest.v, out->ingest.n);
     k.ignored_files = out->ingest.counts.ignored_files;
     k.bytes = bytes;
     out->counts = k;

@@ -308,6 +308,39 @@ static rk_status lp_get(local *l, const char *period, lperiod **out, rk_err *err
     return RK_OK;
 }
 
+/* Which period a part's rows go to: the plan's own period when it has one
+ * (manifest deliveries), else the period of each row's billing period start,
+ * with the last answer cached (rows of a file share a period). */
+typedef struct router {
+    lperiod *single;
+    int64_t plan_p0; /* the plan's period start (ms), 0 without one */
+    int64_t last_ms;
+    lperiod *last;
+} router;
+
+static rk_status router_init(local *l, const rk_plan *p, router *r, rk_err *err)
+{
+    memset(r, 0, sizeof *r);
+    r->last_ms = INT64_MIN;
+    if (!p->period) return RK_OK;
+    char tmp[16];
+    snprintf(tmp, sizeof tmp, "%s-01", p->period);
+    rk_time_parse(tmp, strlen(tmp), &r->plan_p0);
+    return lp_get(l, p->period, &r->single, err);
+}
+
+static inline rk_status router_get(local *l, router *r, int64_t period_ms, lperiod **out, rk_err *err)
+{
+    if (period_ms != r->last_ms) {
+        char per[8];
+        rk_period_of(period_ms, per);
+        RK_TRY(lp_get(l, per, &r->last, err));
+        r->last_ms = period_ms;
+    }
+    *out = r->last;
+    return RK_OK;
+}
+
 static inline int pw_col(lperiod *w, local *l, int gid, rk_err *err)
 {
     if ((size_t)gid >= w->mapcap) {
@@ -716,20 +749,12 @@ static rk_status read_part(local *l, rk_csv *csv, rk_err *err)
                         "is unknown (files without a manifest need it)",
                         l->where);
 
-    lperiod *single = NULL;
-    if (st == RK_OK && j->plan->period) st = lp_get(l, j->plan->period, &single, err);
-    int64_t plan_p0 = 0;
-    if (j->plan->period) {
-        char tmp[16];
-        snprintf(tmp, sizeof tmp, "%s-01", j->plan->period);
-        rk_time_parse(tmp, strlen(tmp), &plan_p0);
-    }
+    router rt = {.last_ms = INT64_MIN};
+    if (st == RK_OK) st = router_init(l, j->plan, &rt, err);
 
     rk_cur_row kr;
     memset(&kr, 0, sizeof kr);
     kr.part_has_net = has_net;
-    int64_t last_period_ms = INT64_MIN; /* routing cache: rows of a file share a period */
-    lperiod *last_pw = NULL;
     uint64_t local_rows = 0;
     while (st == RK_OK && (st = rk_csv_next(csv, &row, err)) == RK_OK) {
         if (row->n != nh) {
@@ -742,7 +767,7 @@ static rk_status read_part(local *l, rk_csv *csv, rk_err *err)
                             l->where, (unsigned long long)row->line, row->n, nh, hint);
             break;
         }
-        lperiod *pw = single;
+        lperiod *pw = rt.single;
         if (!pw) {
             const rk_csv_field *f = &row->f[period_col];
             int64_t ms;
@@ -756,13 +781,7 @@ static rk_status read_part(local *l, rk_csv *csv, rk_err *err)
                                ts == RK_ENOTFOUND ? "" : q);
                 break;
             }
-            if (ms != last_period_ms) {
-                char per[8];
-                rk_period_of(ms, per);
-                if ((st = lp_get(l, per, &last_pw, err)) != RK_OK) break;
-                last_period_ms = ms;
-            }
-            pw = last_pw;
+            if ((st = router_get(l, &rt, ms, &pw, err)) != RK_OK) break;
         }
         memset(kr.has, 0, sizeof kr.has);
         rk_segb *w = pw->b;
@@ -847,7 +866,7 @@ static rk_status read_part(local *l, rk_csv *csv, rk_err *err)
         if (st != RK_OK) break;
         char place[48];
         snprintf(place, sizeof place, "line %llu", (unsigned long long)row->line);
-        if ((st = finish_row(l, pw, &kr, plan_p0, place, err)) != RK_OK) break;
+        if ((st = finish_row(l, pw, &kr, rt.plan_p0, place, err)) != RK_OK) break;
         if (++local_rows == 4096) {
             __atomic_add_fetch(&sh->rows, local_rows, __ATOMIC_RELAXED);
             local_rows = 0;
@@ -1192,18 +1211,10 @@ static rk_status read_parquet(local *l, const rk_object *o, rk_err *err)
                         "%s: there is no bill_billing_period_start_date column, so the billing period of its rows is "
                         "unknown (files without a manifest need it)",
                         l->where);
-    lperiod *single = NULL;
-    if (st == RK_OK && j->plan->period) st = lp_get(l, j->plan->period, &single, err);
-    int64_t plan_p0 = 0;
-    if (j->plan->period) {
-        char tmp[16];
-        snprintf(tmp, sizeof tmp, "%s-01", j->plan->period);
-        rk_time_parse(tmp, strlen(tmp), &plan_p0);
-    }
+    router rt = {.last_ms = INT64_MIN};
+    if (st == RK_OK) st = router_init(l, j->plan, &rt, err);
     rk_cur_row kr;
     memset(&kr, 0, sizeof kr);
-    int64_t last_period_ms = INT64_MIN;
-    lperiod *last_pw = NULL;
     size_t nrg = rk_pq_nrowgroups(f);
     size_t g0 = nrg * l->part / l->nparts, g1 = nrg * (l->part + 1) / l->nparts;
     int64_t file_row = 0; /* rows are numbered in the whole file, in messages */
@@ -1237,7 +1248,7 @@ static rk_status read_parquet(local *l, const rk_object *o, rk_err *err)
                 break;
             }
             for (size_t r = 0; r < want && st == RK_OK; r++, file_row++) {
-                lperiod *pw = single;
+                lperiod *pw = rt.single;
                 if (!pw) {
                     pqcol *c = &pc[period_pc];
                     const rk_pq_col *k = rk_pq_column(f, c->leaf);
@@ -1261,13 +1272,7 @@ static rk_status read_parquet(local *l, const rk_object *o, rk_err *err)
                         st = pq_err(l, err, k, g, file_row, "the billing period is empty or not a time, so the row cannot be placed in a period");
                         break;
                     }
-                    if (ms != last_period_ms) {
-                        char per[8];
-                        rk_period_of(ms, per);
-                        if ((st = lp_get(l, per, &last_pw, err)) != RK_OK) break;
-                        last_period_ms = ms;
-                    }
-                    pw = last_pw;
+                    if ((st = router_get(l, &rt, ms, &pw, err)) != RK_OK) break;
                 }
                 memset(kr.has, 0, sizeof kr.has);
                 sc->len = 0;
@@ -1318,7 +1323,7 @@ static rk_status read_parquet(local *l, const rk_object *o, rk_err *err)
                 if (st != RK_OK) break;
                 char place[64];
                 snprintf(place, sizeof place, "row group %zu, row %lld", g, (long long)file_row);
-                if ((st = finish_row(l, pw, &kr, plan_p0, place, err)) != RK_OK) break;
+                if ((st = finish_row(l, pw, &kr, rt.plan_p0, place, err)) != RK_OK) break;
                 if (++local_rows == 4096) {
                     __atomic_add_fetch(&sh->rows, local_rows, __ATOMIC_RELAXED);
                     local_rows = 0;
@@ -1924,22 +1929,29 @@ rk_status rk_ingest(rk_ws *ws, rk_source *src, const rk_ingest_opts *opts, rk_in
     out->v = sh.res;
     out->n = sh.nres;
     out->run_id = run_id;
+    out->counts = rk_period_results_count(out->v, out->n);
     rk_run_counts *c = &out->counts;
-    for (size_t i = 0; i < out->n; i++) {
-        switch (out->v[i].status) {
-        case RK_RES_INGESTED: c->ingested++; break;
-        case RK_RES_UNCHANGED: c->unchanged++; break;
-        case RK_RES_FAILED: c->failed++; break;
-        case RK_RES_UNSUPPORTED: c->unsupported++; break;
-        case RK_RES_WAITING: c->waiting++; break;
-        }
-        c->rows += out->v[i].rows;
-    }
     c->bytes = sh.bytes_read;
     c->ignored_files = (unsigned)out->disc.nignored;
     const char *status = (c->failed || c->unsupported) ? "problems" : "ok";
     rk_ws_run_end(ws, run_id, c, status, NULL);
     return RK_OK;
+}
+
+rk_run_counts rk_period_results_count(const rk_period_result *v, size_t n)
+{
+    rk_run_counts c = {0};
+    for (size_t i = 0; i < n; i++) {
+        switch (v[i].status) {
+        case RK_RES_INGESTED: c.ingested++; break;
+        case RK_RES_UNCHANGED: c.unchanged++; break;
+        case RK_RES_FAILED: c.failed++; break;
+        case RK_RES_UNSUPPORTED: c.unsupported++; break;
+        case RK_RES_WAITING: c.waiting++; break;
+        }
+        c.rows += v[i].rows;
+    }
+    return c;
 }
 
 void rk_ingest_result_free(rk_ingest_result *r)

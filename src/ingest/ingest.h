@@ -65,5 +65,8 @@ typedef struct rk_ingest_result {
 
 rk_status rk_ingest(rk_ws *ws, rk_source *src, const rk_ingest_opts *opts, rk_ingest_result *out, rk_err *err);
 void rk_ingest_result_free(rk_ingest_result *r);
+/* ingested / unchanged / failed / unsupported / waiting and the rows loaded
+ * of a list of results (bytes and ignored_files are left 0). */
+rk_run_counts rk_period_results_count(const rk_period_result *v, size_t n);
 
 #endif
